@@ -1,0 +1,91 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from billing.models import Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
+from extranet.models import PaymentMeans
+from extranet.tests.factories import SiteFactory, current_season
+from families.tests.factories import FamilyFactory
+from students.models import CourseCategory
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tariff
+
+    site = factory.SubFactory(SiteFactory)
+    season = factory.LazyFunction(current_season)
+    category = CourseCategory.INSTRUMENT
+    quotient_min = factory.Sequence(lambda n: n * 500)
+    quotient_max = factory.LazyAttribute(lambda o: o.quotient_min + 500)
+    amount = Decimal("320.00")
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued invoice of the family's site, numbered ``F2025-00001`` onwards."""
+
+    class Meta:
+        model = Invoice
+
+    family = factory.SubFactory(FamilyFactory)
+    site = factory.SelfAttribute("family.site")
+    season = factory.LazyFunction(current_season)
+    year = 2025
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"F{o.year}-{o.sequence:05d}")
+    issued_at = factory.LazyFunction(timezone.now)
+    billing_mode = factory.SelfAttribute("family.billing_mode")
+    payment_means_label = "Chèque"
+    payer_name = "Claire MARTIN"
+    payer_address = "12 rue Gabriel Crié\n92240 Malakoff"
+    site_name = factory.SelfAttribute("site.name")
+    site_address = "44 rue Marceau\n92240 Malakoff"
+    total = Decimal("450.00")
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    label = "Piano cycle 1 – 2025/2026"
+    quantity = 1
+    unit_price = Decimal("450.00")
+    amount = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+
+
+class InstalmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Instalment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    due_on = datetime.date(2025, 10, 15)
+    amount = Decimal("150.00")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    instalment = factory.SubFactory(InstalmentFactory)
+    means = factory.LazyFunction(lambda: PaymentMeans.objects.get(code="cheque"))
+    amount = factory.SelfAttribute("instalment.amount")
+    received_on = datetime.date(2025, 10, 10)
+    reference = factory.Sequence(lambda n: f"Chèque n° {1000000 + n}")
+
+
+class MandateFactory(factory.django.DjangoModelFactory):
+    """A signed SEPA mandate, in force (not revoked)."""
+
+    class Meta:
+        model = Mandate
+
+    family = factory.SubFactory(FamilyFactory)
+    reference = factory.Sequence(lambda n: f"TUTTI-{n:08d}")
+    holder_name = "Claire MARTIN"
+    iban = "FR7630006000011234567890189"
+    bic = "AGRIFRPP847"
+    signed_on = datetime.date(2025, 9, 5)

@@ -1,0 +1,22 @@
+"""Who may open Facturation: only a logged-in guardian, and only their family's invoices."""
+
+import pytest
+from django.urls import reverse
+
+from extranet.tests.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+COVERED_URLS = {"billing:invoices"}
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(reverse("billing:invoices"))
+
+    assert response["Location"] == f"{reverse('login')}?next={reverse('billing:invoices')}"
+
+
+def test_staff_without_a_family_is_refused(client):
+    client.force_login(StaffUserFactory())
+
+    assert client.get(reverse("billing:invoices")).status_code == 403

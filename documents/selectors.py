@@ -1,0 +1,271 @@
+"""Reads about documents: what a family or a pupil handed in and still has to hand in.
+
+Requirement rules (``DocumentType.requirement``):
+
+* ``always``: required;
+* ``direct_debit``: required only when the family pays by direct debit;
+* ``dance``: required only for a pupil with an active enrolment (current or next season) or a
+  re-enrolment choice for next season in a dance discipline;
+* ``reduced_tariff``: listed "À fournir" with a note (without it the highest tariff applies),
+  but never blocks the dossier's completeness;
+* ``optional``: may be handed in, never listed as missing.
+
+A type is "handed in" when a document of it is Fourni or Validé (and, for a type with a
+validity rule, bears a date that still counts). Every function here costs a fixed number of
+queries, whatever the number of pupils and documents.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents import validity
+from documents.models import Document, DocumentType
+from extranet.models import Season
+from extranet.todo import TodoItem
+from students.models import Enrolment, Student
+
+HANDED_IN = (Document.State.SUBMITTED, Document.State.VALIDATED)
+BLOCKING = (
+    DocumentType.Requirement.ALWAYS,
+    DocumentType.Requirement.DIRECT_DEBIT,
+    DocumentType.Requirement.DANCE,
+)
+
+
+@dataclass
+class DocumentRow:
+    """One line of the "Documents fournis" table: a document, or a type still to hand in."""
+
+    document_type: DocumentType
+    document: Document | None = None
+    blocking: bool = False
+    note: str = ""
+
+    @property
+    def state(self) -> str:
+        return self.document.state if self.document else "missing"
+
+    @property
+    def state_label(self) -> str:
+        return self.document.get_state_display() if self.document else _("À fournir")
+
+
+@dataclass
+class DocumentsOverview:
+    """Everything the Documents fournis page shows for the family or one pupil."""
+
+    rows: list[DocumentRow] = field(default_factory=list)
+    replaced: list[Document] = field(default_factory=list)
+    upload_types: list[DocumentType] = field(default_factory=list)
+    missing: list[DocumentType] = field(default_factory=list)
+
+
+def pays_by_direct_debit(family) -> bool:
+    means = family.payment_means
+    return bool(means and means.is_direct_debit)
+
+
+def dance_condition():
+    """Pupils who dance: an active dance enrolment now or next season, or a dance choice for next season."""
+    from reenrolment.models import Reenrolment, ReenrolmentChoice
+
+    enrolment = Enrolment.objects.filter(
+        student=OuterRef("pk"),
+        status=Enrolment.Status.ACTIVE,
+        course__discipline__is_dance=True,
+    ).filter(Q(season__is_current=True) | Q(season__is_next=True))
+    choice = (
+        ReenrolmentChoice.objects.filter(
+            reenrolment__student=OuterRef("pk"),
+            course__season__is_next=True,
+            course__discipline__is_dance=True,
+        )
+        .exclude(state=ReenrolmentChoice.State.REFUSED)
+        .exclude(reenrolment__state__in=[Reenrolment.State.WITHDRAWN, Reenrolment.State.REFUSED])
+    )
+    return Exists(enrolment) | Exists(choice)
+
+
+def students_with_dance(queryset):
+    """``queryset`` of pupils annotated with ``dances`` (one query)."""
+    return queryset.annotate(dances=dance_condition())
+
+
+def applies(document_type: DocumentType, *, family, dances: bool) -> bool:
+    """The type concerns this family or pupil: it may be handed in (and listed when required)."""
+    requirement = document_type.requirement
+    if requirement == DocumentType.Requirement.DIRECT_DEBIT:
+        return pays_by_direct_debit(family)
+    if requirement == DocumentType.Requirement.DANCE:
+        return dances
+    return True
+
+
+@dataclass(frozen=True)
+class _Context:
+    types: list[DocumentType]
+    season: Season | None
+    today: datetime.date
+
+
+def _context(today=None) -> _Context:
+    return _Context(
+        types=list(DocumentType.objects.filter(is_active=True)),
+        season=validity.coming_season(),
+        today=today or timezone.localdate(),
+    )
+
+
+def _overview(
+    *, family, student, dances: bool, documents: list[Document], ctx: _Context
+) -> DocumentsOverview:
+    scope = DocumentType.Scope.STUDENT if student is not None else DocumentType.Scope.FAMILY
+    owned = [d for d in documents if d.student_id == (student.pk if student is not None else None)]
+    overview = DocumentsOverview()
+    overview.replaced = [d for d in owned if d.state == Document.State.REPLACED]
+    visible = [d for d in owned if d.state != Document.State.REPLACED]
+    shown_type_ids = set()
+    for document_type in ctx.types:
+        if document_type.scope != scope:
+            continue
+        of_type = [d for d in visible if d.document_type_id == document_type.pk]
+        overview.rows.extend(DocumentRow(document_type=document_type, document=d) for d in of_type)
+        shown_type_ids.add(document_type.pk)
+        if not applies(document_type, family=family, dances=dances):
+            continue
+        overview.upload_types.append(document_type)
+        if document_type.requirement == DocumentType.Requirement.OPTIONAL:
+            continue
+        earliest = validity.earliest_date(document_type, today=ctx.today, season=ctx.season)
+        if any(d.state in HANDED_IN and validity.counts(d, earliest) for d in of_type):
+            continue
+        providable = earliest is None or earliest <= ctx.today
+        blocking = document_type.requirement in BLOCKING and providable
+        if blocking:
+            overview.missing.append(document_type)
+        if of_type and of_type[0].state == Document.State.REFUSED:
+            continue  # the refused row already says what to do
+        overview.rows.append(
+            DocumentRow(
+                document_type=document_type,
+                blocking=blocking,
+                note=_missing_note(document_type, earliest=earliest, providable=providable),
+            )
+        )
+    # Documents of a type the secretariat has since retired stay visible.
+    overview.rows.extend(
+        DocumentRow(document_type=d.document_type, document=d)
+        for d in visible
+        if d.document_type_id not in shown_type_ids
+    )
+    return overview
+
+
+def _missing_note(document_type: DocumentType, *, earliest, providable: bool) -> str:
+    if document_type.requirement == DocumentType.Requirement.REDUCED_TARIFF:
+        return _("Facultatif : sans ce document, le tarif maximal est appliqué.")
+    if earliest is not None and not providable:
+        return _("À fournir à partir du %(date)s.") % {"date": validity.long_date(earliest)}
+    if earliest is not None:
+        return _("Daté du %(date)s ou après.") % {"date": validity.long_date(earliest)}
+    return ""
+
+
+def _documents(family, **filters) -> list[Document]:
+    return list(
+        Document.objects.for_family(family)
+        .filter(**filters)
+        .select_related("document_type")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def family_overview(family, *, today=None) -> DocumentsOverview:
+    """The family's own documents (RIB, mandate, QF attestation…)."""
+    ctx = _context(today)
+    return _overview(
+        family=family, student=None, dances=False, documents=_documents(family, student=None), ctx=ctx
+    )
+
+
+def student_overview(student, *, today=None) -> DocumentsOverview:
+    """One pupil's documents (ID photo, medical certificate…). ``student.family`` must be loaded."""
+    ctx = _context(today)
+    dances = (
+        students_with_dance(Student.objects.filter(pk=student.pk)).values_list("dances", flat=True).first()
+    )
+    return _overview(
+        family=student.family,
+        student=student,
+        dances=bool(dances),
+        documents=_documents(student.family, student=student),
+        ctx=ctx,
+    )
+
+
+def missing_required_types(*, family, student=None) -> list[DocumentType]:
+    """Document types required for the family (or for ``student``) and not handed in yet.
+
+    Contract shared with re-enrolment: a dossier is complete when this is empty for the
+    family and for the pupil. Handed in means a Fourni or Validé document; reduced-tariff and
+    optional types never appear here.
+    """
+    if student is None:
+        return family_overview(family).missing
+    return student_overview(student).missing
+
+
+@dataclass(frozen=True)
+class FamilyMissing:
+    family: list[DocumentType]
+    students: list[tuple[Student, list[DocumentType]]]
+
+
+def family_missing(family, *, today=None) -> FamilyMissing:
+    """Missing required documents of the family and of each pupil, in four queries."""
+    ctx = _context(today)
+    documents = _documents(family)
+    students = list(students_with_dance(Student.objects.for_family(family)).order_by("first_name", "pk"))
+    family_part = _overview(family=family, student=None, dances=False, documents=documents, ctx=ctx).missing
+    per_student = []
+    for student in students:
+        missing = _overview(
+            family=family, student=student, dances=student.dances, documents=documents, ctx=ctx
+        ).missing
+        per_student.append((student, missing))
+    return FamilyMissing(family=family_part, students=per_student)
+
+
+def todo_items(family) -> list[TodoItem]:
+    """Missing documents of the family and its pupils, for the Accueil tab (one item each)."""
+    missing = family_missing(family)
+    items = [
+        TodoItem(
+            text=_("Document à fournir : %(type)s") % {"type": document_type.name},
+            url=f"{reverse('documents:family')}?type={document_type.pk}#importer",
+        )
+        for document_type in missing.family
+    ]
+    for student, types in missing.students:
+        url = reverse("documents:student", args=[student.pk])
+        items.extend(
+            TodoItem(
+                text=_("Document à fournir pour %(student)s : %(type)s")
+                % {"student": student.full_name, "type": document_type.name},
+                url=f"{url}?type={document_type.pk}#importer",
+            )
+            for document_type in types
+        )
+    return items
+
+
+def family_quota_used(family) -> int:
+    """Bytes the family's files take, replaced ones included (they are kept)."""
+    return Document.objects.for_family(family).aggregate(total=Sum("size"))["total"] or 0

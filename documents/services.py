@@ -1,0 +1,305 @@
+"""Writes about documents: hand one in, validate it, refuse it.
+
+Replacing: a new upload replaces the same owner's documents of that type that are still
+Fourni (unchecked) or Refusé; they become Remplacé and stay in the history with their file.
+A Validé document is never replaced by an upload: the new file is a new Fourni document
+and, once the secretariat validates it, the older validated one becomes Remplacé. If the
+new one is refused, the validated one stays in force.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from documents import selectors, validity
+from documents.models import Document, DocumentStateChange, DocumentType
+from documents.storage import delete_file, save_file
+from documents.uploads import UploadRefused, check_upload, megabytes
+from extranet.emails import send_email
+from families.models import Family, Guardian
+from students.models import Student
+
+
+class DocumentError(Exception):
+    """A refused operation; ``message`` is French, ``field`` names the form field it belongs to."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _record(*, document: Document, old_state: str, actor, reason: str = "", at=None) -> None:
+    DocumentStateChange.objects.create(
+        document=document,
+        old_state=old_state,
+        new_state=document.state,
+        actor=actor,
+        at=at or timezone.now(),
+        reason=reason,
+    )
+
+
+def _refresh_completeness(*, family: Family, student: Student | None, at=None) -> None:
+    """Tell re-enrolment a dossier may have become complete (or incomplete)."""
+    from reenrolment.services import refresh_completeness
+
+    students = [student] if student is not None else list(Student.objects.for_family(family))
+    for each in students:
+        refresh_completeness(student=each, at=at)
+
+
+def _documents_url(document: Document) -> str:
+    if document.student_id:
+        return settings.SITE_URL + reverse("documents:student", args=[document.student_id])
+    return settings.SITE_URL + reverse("documents:family")
+
+
+def _check_type(*, family: Family, student: Student | None, document_type: DocumentType) -> None:
+    wrong_type = DocumentError(
+        _("Ce type de document ne peut pas être fourni ici. Choisissez-en un dans la liste."),
+        field="document_type",
+    )
+    expected_scope = DocumentType.Scope.STUDENT if student is not None else DocumentType.Scope.FAMILY
+    if not document_type.is_active or document_type.scope != expected_scope:
+        raise wrong_type
+    dances = False
+    if document_type.requirement == DocumentType.Requirement.DANCE and student is not None:
+        dances = bool(
+            selectors.students_with_dance(Student.objects.filter(pk=student.pk))
+            .values_list("dances", flat=True)
+            .first()
+        )
+    if not selectors.applies(document_type, family=family, dances=dances):
+        if document_type.requirement == DocumentType.Requirement.DIRECT_DEBIT:
+            raise DocumentError(
+                _("« %(type)s » n'est demandé qu'aux familles qui paient par prélèvement.")
+                % {"type": document_type.name},
+                field="document_type",
+            )
+        if document_type.requirement == DocumentType.Requirement.DANCE:
+            raise DocumentError(
+                _("« %(type)s » n'est demandé que pour les élèves inscrits en danse.")
+                % {"type": document_type.name},
+                field="document_type",
+            )
+        raise wrong_type
+
+
+def upload_document(
+    *,
+    family: Family,
+    document_type: DocumentType,
+    uploaded_file,
+    actor,
+    guardian: Guardian | None = None,
+    student: Student | None = None,
+    document_date: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Document:
+    """Check and store a file handed in by a family, for itself or one of its pupils.
+
+    The file is written only once every check has passed, inside the transaction, and
+    removed again if the transaction fails: a refusal stores nothing and loses nothing.
+    """
+    if student is not None and student.family_id != family.pk:
+        raise DocumentError(_("Cet élève n'appartient pas à votre famille."))
+    today = today or timezone.localdate()
+    _check_type(family=family, student=student, document_type=document_type)
+    season = validity.coming_season()
+    if document_type.validity != DocumentType.Validity.NONE:
+        error = validity.date_error(document_type, document_date, today=today, season=season)
+        if error:
+            raise DocumentError(error, field="document_date")
+    else:
+        document_date = None
+    try:
+        checked = check_upload(
+            uploaded_file, accepted_types=document_type.accepted_types, type_name=document_type.name
+        )
+    except UploadRefused as refusal:
+        raise DocumentError(refusal.message, field="file") from refusal
+
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            locked = Family.objects.select_for_update().get(pk=family.pk)
+            quota = settings.DOCUMENT_FAMILY_QUOTA_BYTES
+            if selectors.family_quota_used(locked) + checked.size > quota:
+                raise DocumentError(
+                    _(
+                        "Votre famille a atteint la place réservée à ses documents (%(quota)s Mo). "
+                        "Contactez le secrétariat pour retirer d'anciens fichiers."
+                    )
+                    % {"quota": megabytes(quota)},
+                    field="file",
+                )
+            previous = list(
+                Document.objects.select_for_update()
+                .filter(
+                    family=locked,
+                    student=student,
+                    document_type=document_type,
+                    state__in=[Document.State.SUBMITTED, Document.State.REFUSED],
+                )
+                .order_by("-uploaded_at", "-pk")
+            )
+            stored_name = save_file(checked.content, extension=checked.extension)
+            now = timezone.now()
+            document = Document.objects.create(
+                family=locked,
+                student=student,
+                document_type=document_type,
+                state=Document.State.SUBMITTED,
+                file=stored_name,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                uploaded_at=now,
+                uploaded_by=actor,
+                document_date=document_date,
+                replaces=previous[0] if previous else None,
+            )
+            _record(document=document, old_state="", actor=actor, at=now)
+            for old in previous:
+                old_state = old.state
+                old.state = Document.State.REPLACED
+                old.save(update_fields=["state"])
+                _record(
+                    document=old,
+                    old_state=old_state,
+                    actor=actor,
+                    at=now,
+                    reason=_("Remplacé par « %(name)s ».") % {"name": document.original_name},
+                )
+            _send_receipt(document=document, guardian=guardian, actor=actor)
+            _refresh_completeness(family=locked, student=student, at=now)
+    except BaseException:
+        if stored_name:
+            delete_file(stored_name)
+        raise
+    return document
+
+
+def _send_receipt(*, document: Document, guardian: Guardian | None, actor) -> None:
+    address = (guardian.email if guardian is not None else "") or getattr(actor, "email", "")
+    local = timezone.localtime(document.uploaded_at)
+    send_email(
+        "document_received",
+        to=[address],
+        context={
+            "document": document,
+            "type_name": document.document_type.name,
+            "student": document.student,
+            "family": document.family,
+            "date": date_format(local, "d/m/Y"),
+            "time": date_format(local, "H:i"),
+            "size": megabytes(document.size),
+            "url": _documents_url(document),
+        },
+    )
+
+
+def _lock_for_check(document: Document) -> Document:
+    Family.objects.select_for_update().filter(pk=document.family_id).first()
+    locked = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("document_type", "family__site", "student")
+        .filter(pk=document.pk)
+        .first()
+    )
+    if locked is None:
+        raise DocumentError(_("Ce document n'existe plus."))
+    if locked.state != Document.State.SUBMITTED:
+        raise DocumentError(
+            _(
+                "« %(document)s » est dans l'état « %(state)s » : seul un document « Fourni » peut être "
+                "validé ou refusé."
+            )
+            % {"document": locked, "state": locked.get_state_display()}
+        )
+    return locked
+
+
+def validate_document(*, document: Document, actor) -> Document:
+    """The secretariat accepts a handed-in document; an older validated one of its type is replaced."""
+    with transaction.atomic():
+        locked = _lock_for_check(document)
+        now = timezone.now()
+        locked.state = Document.State.VALIDATED
+        locked.checked_at = now
+        locked.checked_by = actor
+        locked.refusal_reason = ""
+        locked.save(update_fields=["state", "checked_at", "checked_by", "refusal_reason"])
+        _record(document=locked, old_state=Document.State.SUBMITTED, actor=actor, at=now)
+        older = (
+            Document.objects.select_for_update()
+            .filter(
+                family_id=locked.family_id,
+                student_id=locked.student_id,
+                document_type_id=locked.document_type_id,
+                state=Document.State.VALIDATED,
+            )
+            .exclude(pk=locked.pk)
+        )
+        for old in older:
+            old.state = Document.State.REPLACED
+            old.save(update_fields=["state"])
+            _record(
+                document=old,
+                old_state=Document.State.VALIDATED,
+                actor=actor,
+                at=now,
+                reason=_("Remplacé par « %(name)s », validé le %(date)s.")
+                % {"name": locked.original_name, "date": date_format(timezone.localtime(now), "d/m/Y")},
+            )
+        _refresh_completeness(family=locked.family, student=locked.student)
+    return locked
+
+
+def refuse_document(*, document: Document, actor, reason: str) -> Document:
+    """The secretariat refuses a handed-in document; the family's guardians get the reason by email."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DocumentError(
+            _("Indiquez le motif du refus : la famille le recevra par e-mail."), field="reason"
+        )
+    with transaction.atomic():
+        locked = _lock_for_check(document)
+        now = timezone.now()
+        locked.state = Document.State.REFUSED
+        locked.checked_at = now
+        locked.checked_by = actor
+        locked.refusal_reason = reason
+        locked.save(update_fields=["state", "checked_at", "checked_by", "refusal_reason"])
+        _record(document=locked, old_state=Document.State.SUBMITTED, actor=actor, at=now, reason=reason)
+        recipients = list(
+            Guardian.objects.filter(memberships__family_id=locked.family_id)
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        send_email(
+            "document_refused",
+            to=recipients,
+            context={
+                "document": locked,
+                "type_name": locked.document_type.name,
+                "student": locked.student,
+                "family": locked.family,
+                "reason": reason,
+                "uploaded_date": date_format(timezone.localtime(locked.uploaded_at), "d/m/Y"),
+                "url": _documents_url(locked),
+                "site": locked.family.site,
+            },
+        )
+        _refresh_completeness(family=locked.family, student=locked.student)
+    return locked

@@ -1,0 +1,330 @@
+"""The secretariat's admin for the portal's shell: sites, seasons, news, logins, outbox, audit."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from extranet.emails import deliver
+from extranet.models import (
+    ChangeRecord,
+    Civility,
+    News,
+    OutboundEmail,
+    PaymentMeans,
+    Pole,
+    SchoolLevel,
+    Season,
+    Site,
+    SocioProfessionalCategory,
+    User,
+)
+
+
+class ReadOnlyAdminMixin:
+    """For records written by the application only: staff read them, nobody edits them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChangeRecordInline(ReadOnlyAdminMixin, GenericTabularInline):
+    """Who changed what on this object, newest first (families' edits from the portal)."""
+
+    model = ChangeRecord
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    fields = ("at", "actor", "field_label", "old_value", "new_value")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    verbose_name = _("modification")
+    verbose_name_plural = _("historique des modifications (qui, quand, avant, après)")
+    classes = ("collapse",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor__site").order_by("-at", "-id")
+
+
+# --- Sites, pôles, seasons, news -------------------------------------------------------------
+
+
+class PoleInline(admin.TabularInline):
+    model = Pole
+    fields = ("name", "address")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "city", "contact_email", "contact_phone", "house_rules_version")
+    search_fields = ("name", "slug", "city")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [PoleInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug")}),
+        (_("Coordonnées"), {"fields": ("address", "postal_code", "city", "contact_email", "contact_phone")}),
+        (_("Règlement intérieur"), {"fields": ("house_rules", "house_rules_version")}),
+        (
+            _("Prélèvement SEPA (créancier)"),
+            {"fields": ("sepa_creditor_name", "sepa_creditor_identifier", "sepa_iban", "sepa_bic")},
+        ),
+        (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
+    )
+
+
+@admin.register(Pole)
+class PoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "address")
+    list_filter = ("site",)
+    list_select_related = ("site",)
+    search_fields = ("name", "site__name")
+    ordering = ("site__name", "name")
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin):
+    list_display = ("label", "starts_on", "ends_on", "is_current", "is_next")
+    list_filter = ("is_current", "is_next")
+    search_fields = ("label",)
+    ordering = ("-starts_on",)
+
+
+@admin.register(News)
+class NewsAdmin(admin.ModelAdmin):
+    list_display = ("title", "site", "published_at", "expires_at")
+    list_filter = ("site",)
+    list_select_related = ("site",)
+    search_fields = ("title", "body")
+    date_hierarchy = "published_at"
+    ordering = ("-published_at",)
+
+
+# --- Logins ----------------------------------------------------------------------------------
+
+
+def _check_identifier_free(form, identifier: str | None, site) -> str | None:
+    """Logins are looked up without regard to case: refuse a twin that differs only in case."""
+    if not identifier:
+        return identifier
+    twins = User.objects.filter(identifier__iexact=identifier, site=site)
+    if form.instance.pk:
+        twins = twins.exclude(pk=form.instance.pk)
+    if twins.exists():
+        form.add_error(
+            "identifier",
+            _("Cet identifiant est déjà utilisé sur ce site."),
+        )
+    return identifier
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("site", "identifier", "first_name", "last_name", "email")
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_identifier_free(self, cleaned.get("identifier"), cleaned.get("site"))
+        return cleaned
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "identifier" in self.fields:
+            _check_identifier_free(self, cleaned.get("identifier"), cleaned.get("site"))
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Logins: family logins name a site; staff logins have none and use the admin."""
+
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("site", "identifier", "password")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Droits"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "site",
+                    "identifier",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+                "description": _(
+                    "Laissez le site vide pour un compte du secrétariat (connexion à l'administration)."
+                ),
+            },
+        ),
+    )
+    list_display = (
+        "identifier",
+        "site",
+        "last_name",
+        "first_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("site", "is_staff", "is_superuser", "is_active", "groups")
+    list_select_related = ("site",)
+    search_fields = ("identifier", "first_name", "last_name", "email")
+    ordering = ("identifier",)
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ("groups", "user_permissions")
+
+
+# --- Reference data --------------------------------------------------------------------------
+
+
+@admin.register(SchoolLevel)
+class SchoolLevelAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(SocioProfessionalCategory)
+class SocioProfessionalCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(Civility)
+class CivilityAdmin(admin.ModelAdmin):
+    list_display = ("label", "short_label", "code", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(PaymentMeans)
+class PaymentMeansAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "is_direct_debit", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+# --- Outbox and audit ------------------------------------------------------------------------
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "subject",
+        "recipients",
+        "name",
+        "state",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+    )
+    list_filter = ("state", "name")
+    search_fields = ("subject", "to", "name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ["resend"]
+    fields = (
+        "name",
+        "to",
+        "subject",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "body_text",
+        "body_html",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("destinataires"))
+    def recipients(self, email: OutboundEmail) -> str:
+        return ", ".join(email.to or [])
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
+    def resend(self, request, queryset):
+        """Put the selected emails back in the queue and try them now (abandoned or already sent)."""
+        ids = list(queryset.values_list("pk", flat=True))
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            state=OutboundEmail.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        sent = sum(1 for email_id in ids if deliver(email_id))
+        failed = len(ids) - sent
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d e-mail envoyé.", "%(count)d e-mails envoyés.", sent) % {"count": sent},
+                messages.SUCCESS,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail n'a pas pu partir : il sera retenté automatiquement.",
+                    "%(count)d e-mails n'ont pas pu partir : ils seront retentés automatiquement.",
+                    failed,
+                )
+                % {"count": failed},
+                messages.WARNING,
+            )
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor", "content_type", "target_link", "field_label", "old_value", "new_value")
+    list_filter = ("content_type",)
+    list_select_related = ("actor__site", "content_type")
+    search_fields = ("actor__identifier", "field_label", "old_value", "new_value")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    fields = ("at", "actor", "content_type", "object_id", "field", "field_label", "old_value", "new_value")
+    readonly_fields = fields
+
+    @admin.display(description=_("objet"), ordering="object_id")
+    def target_link(self, record: ChangeRecord) -> str:
+        content_type = record.content_type
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change", args=[record.object_id]
+            )
+        except NoReverseMatch:
+            return str(record.object_id)
+        return format_html('<a href="{}">n° {}</a>', url, record.object_id)

@@ -1,0 +1,145 @@
+"""Strict readers for settings that come from environment variables.
+
+A value that cannot be read stops start-up with a message naming the variable: a
+typo in production must never silently become ``False`` or an empty list.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return list(default)
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={value!r} has an empty item: separate values with commas.")
+    return items
+
+
+def parse_database_url(name: str, url: str, *, sqlite_timeout: int) -> dict:
+    """Turn ``postgres://user:pass@host:port/db`` or ``sqlite:///path`` into a DATABASES entry."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise ImproperlyConfigured(
+                f"{name}={url!r}: a SQLite URL names a file, e.g. sqlite:////var/lib/tutti/db.sqlite3."
+            )
+        return sqlite_database(path[1:] if path.startswith("//") else path, timeout=sqlite_timeout)
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        database = unquote(parts.path.lstrip("/"))
+        if not database:
+            raise ImproperlyConfigured(f"{name}={url!r} names no database after the host.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={url!r} has a port that is not a number.") from None
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        conn_max_age = options.pop("conn_max_age", "0")
+        if not conn_max_age.isdigit():
+            raise ImproperlyConfigured(f"{name}: conn_max_age must be a number of seconds.")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": database,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_MAX_AGE": int(conn_max_age),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ImproperlyConfigured(
+        f"{name}={url!r}: unsupported database; use postgres://user:password@host:5432/name "
+        "or sqlite:////absolute/path.sqlite3."
+    )
+
+
+def sqlite_database(path: str, *, timeout: int) -> dict:
+    """SQLite tuned for a web server: writers queue instead of failing with 'database is locked'."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two transactions never deadlock
+            # upgrading a read lock; the timeout makes the second one wait for the first.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": timeout,
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
+        },
+        "TEST": {"NAME": path + ".test"} if path != ":memory:" else {},
+    }
+
+
+def parse_email_url(name: str, url: str | None) -> dict:
+    """``smtp://user:pass@host:587?tls=1``, ``smtps://...``, ``console://`` or ``locmem://``."""
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme not in {"smtp", "smtps", "submission"}:
+        raise ImproperlyConfigured(f"{name}={url!r}: use smtp://, smtps://, console:// or locmem://.")
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"{name}={url!r} names no host.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={url!r} has a port that is not a number.") from None
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    use_ssl = scheme == "smtps"
+    use_tls = scheme == "submission" or query.get("tls", "").lower() in _TRUE
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_USE_TLS": use_tls and not use_ssl,
+        "EMAIL_TIMEOUT": 20,
+    }

@@ -1,0 +1,235 @@
+"""`seed_demo` builds a believable conservatory, changes nothing the second time, and scales."""
+
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from extranet.models import News, Season, Site, User
+from families.models import Family, Guardian
+from reenrolment.models import ReenrolmentWindow
+from students.models import Course, CourseCategory, Enrolment, Student
+
+pytestmark = pytest.mark.django_db
+
+SEEDED_APPS = ("extranet", "families", "students", "reenrolment", "documents", "billing")
+
+
+def seed(*args, **options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def dump() -> dict[str, list[dict]]:
+    """Every row of the project's tables, plus the groups and their permissions."""
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.app_label in SEEDED_APPS:
+            rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    rows["groups"] = [
+        (group.name, sorted(group.permissions.values_list("codename", flat=True)))
+        for group in Group.objects.order_by("name")
+    ]
+    rows["user_groups"] = list(User.groups.through.objects.order_by("pk").values())
+    return rows
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def demo(debug):
+    seed()
+
+
+def test_running_seed_demo_twice_gives_the_same_data(debug):
+    seed()
+    first = dump()
+    seed()
+    assert dump() == first
+    assert Site.objects.count() == 2
+
+
+def test_demo_guardians_log_in_on_their_site(demo, client):
+    for site, identifier in [
+        ("malakoff", "famille.demo"),
+        ("malakoff", "famille.demo2"),
+        ("malakoff", "famille.voisin"),
+        ("sevre-loire", "famille.loire"),
+    ]:
+        response = client.post(
+            reverse("login"), {"site": site, "username": identifier, "password": "Demo2026x"}
+        )
+        assert response.status_code == 302, identifier
+        assert response["Location"] == reverse("home")
+        client.logout()
+
+
+def test_the_secretariat_logs_in_to_the_admin(demo, client):
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "secretariat", "password": "Secretariat2026", "next": reverse("admin:index")},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_staff_accounts_are_the_secretariat_and_a_superuser(demo):
+    secretariat = User.objects.get(identifier="secretariat", site=None)
+    assert secretariat.is_staff and not secretariat.is_superuser
+    assert list(secretariat.groups.values_list("name", flat=True)) == ["Secrétariat"]
+    assert secretariat.check_password("Secretariat2026")
+    admin = User.objects.get(identifier="admin", site=None)
+    assert admin.is_superuser and admin.check_password("Admin2026x")
+
+
+def test_two_conservatories_with_their_poles_and_three_seasons(demo):
+    malakoff = Site.objects.get(slug="malakoff")
+    assert malakoff.poles.count() == 1
+    assert malakoff.house_rules_version
+    assert malakoff.sepa_creditor_identifier and malakoff.sepa_iban
+    assert malakoff.contact_email and malakoff.contact_phone
+    sevre_loire = Site.objects.get(slug="sevre-loire")
+    assert set(sevre_loire.poles.values_list("name", flat=True)) == {"Pôle Loire", "Pôle Sèvre"}
+    assert Season.objects.current().label == "2025/2026"
+    assert Season.objects.next().label == "2026/2027"
+    assert Season.objects.filter(label="2024/2025", is_current=False, is_next=False).exists()
+
+
+def test_every_pole_has_courses_this_season_and_next_linked_together(demo):
+    current, next_season = Season.objects.current(), Season.objects.next()
+    for site in Site.objects.all():
+        for pole in site.poles.all():
+            this_year = Course.objects.filter(pole=pole, season=current)
+            assert this_year.exists()
+            following = Course.objects.filter(pole=pole, season=next_season)
+            assert following.count() == this_year.count()
+            assert all(course.continues.season == current for course in following)
+            assert all(course.timetable and course.teacher_name for course in following)
+
+
+def test_the_catalogue_shows_every_kind_of_course(demo):
+    courses = Course.objects.filter(season=Season.objects.current())
+    assert set(courses.values_list("category", flat=True)) == set(CourseCategory.values)
+    assert set(courses.filter(category=CourseCategory.DISCOVERY).values_list("semester", flat=True)) == {1, 2}
+    assert courses.filter(capacity__lte=3).exists()
+    assert courses.filter(beginners_allowed=False).exists()
+    assert courses.filter(min_age__isnull=False, max_age__isnull=False).exists()
+    assert courses.filter(discipline__is_dance=True, discipline__slug="danse-classique").exists()
+    assert courses.filter(discipline__is_dance=True, discipline__slug="danse-contemporaine").exists()
+
+
+def test_news_on_both_sites(demo):
+    for site in Site.objects.all():
+        assert News.objects.published(site).exists()
+
+
+def test_the_malakoff_window_is_open_and_the_sevre_loire_one_is_not_yet(demo):
+    windows = ReenrolmentWindow.objects.filter(season=Season.objects.next())
+    assert windows.get(site__slug="malakoff").is_open()
+    sevre_loire = windows.get(site__slug="sevre-loire")
+    assert not sevre_loire.is_open()
+    assert sevre_loire.opens_at > timezone.now()
+
+
+def test_seeding_again_reopens_a_window_that_has_closed(demo):
+    past = timezone.now() - timezone.timedelta(days=30)
+    ReenrolmentWindow.objects.filter(site__slug="malakoff").update(
+        opens_at=past, closes_at=past + timezone.timedelta(days=7)
+    )
+    seed()
+    assert ReenrolmentWindow.objects.get(site__slug="malakoff").is_open()
+
+
+def test_the_demo_family(demo):
+    family = Family.objects.get(site__slug="malakoff", name="DEMO")
+    assert family.payment_means.is_direct_debit
+    assert family.billing_mode == 3
+    memberships = family.memberships.select_related("guardian__user")
+    assert {m.guardian.user.identifier for m in memberships} == {"famille.demo", "famille.demo2"}
+    assert [m.is_payer for m in memberships].count(True) == 1
+    current, next_season = Season.objects.current(), Season.objects.next()
+    pupils = list(Student.objects.for_family(family))
+    assert len(pupils) >= 3
+    current_courses = {
+        pupil.first_name: Enrolment.objects.filter(student=pupil, season=current).count() for pupil in pupils
+    }
+    assert max(current_courses.values()) >= 2
+    assert 0 in current_courses.values()  # "Aucun cours attribué"
+    assert Enrolment.objects.filter(
+        student__family=family, season=current, course__discipline__is_dance=True
+    ).exists()
+    for pupil in pupils:
+        assert set(pupil.school_records.values_list("season", flat=True)) >= {current.pk, next_season.pk}
+    assert Enrolment.objects.filter(student__family=family, status=Enrolment.Status.COMPLETED).exists()
+    assert Student.objects.filter(family=family, repertoire__season__label="2024/2025").exists()
+
+
+def test_the_neighbour_family_is_another_household_on_malakoff(demo):
+    voisin = Guardian.objects.get(user__identifier="famille.voisin")
+    assert [family.name for family in voisin.families.all()] == ["VOISIN"]
+    assert voisin.site.slug == "malakoff"
+
+
+def test_a_separated_parent_belongs_to_two_families(demo):
+    moreau = Guardian.objects.get(user__identifier="famille.moreau")
+    assert sorted(family.name for family in moreau.families.all()) == ["LOIRE", "MOREAU"]
+    assert Family.objects.filter(site__slug="sevre-loire").count() >= 3
+
+
+def test_seed_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed()
+    assert not Site.objects.exists()
+
+
+def test_seed_demo_runs_without_debug_when_forced(settings):
+    settings.DEBUG = False
+    seed("--force")
+    assert User.objects.filter(identifier="famille.demo").exists()
+
+
+def test_a_dry_run_saves_nothing(debug):
+    out = seed("--dry-run", "--families", "3")
+    assert "Dry run" in out
+    assert not Site.objects.exists()
+
+
+def test_generated_families_are_added_with_logins_pupils_and_courses(demo):
+    before = Family.objects.count()
+    out = seed("--families", "200", "--batch-size", "64")
+    generated = Family.objects.filter(external_reference__startswith="GEN-")
+    assert Family.objects.count() - before == generated.count() == 200
+    assert "200/200" in out
+    assert re.search(r"Added 200 families, \d+ guardians, \d+ pupils, \d+ enrolments in .* families/s", out)
+    for family in generated.prefetch_related("students", "memberships__guardian__user")[:20]:
+        assert 1 <= family.students.count() <= 4
+        assert family.memberships.count() >= 1
+        assert all(m.guardian.user.site_id == family.site_id for m in family.memberships.all())
+    login = User.objects.filter(identifier__startswith="gen").first()
+    assert login.check_password("Demo2026x")
+    enrolments = Enrolment.objects.filter(student__family__in=generated)
+    current = Season.objects.current()
+    assert enrolments.filter(season=current, status=Enrolment.Status.ACTIVE).exists()
+    assert enrolments.filter(season__label="2024/2025", status=Enrolment.Status.COMPLETED).exists()
+    assert all(e.course.season_id == e.season_id for e in enrolments.select_related("course")[:200])
+
+
+def test_generated_families_continue_the_numbering_of_earlier_runs(demo):
+    seed("--families", "3")
+    seed("--families", "2")
+    references = sorted(
+        Family.objects.filter(external_reference__startswith="GEN-").values_list(
+            "external_reference", flat=True
+        )
+    )
+    assert references == [f"GEN-{n:07d}" for n in range(1, 6)]

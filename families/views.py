@@ -1,0 +1,93 @@
+"""Famille tab: the guardian's identity and contact, billing choice, other guardians, RGPD."""
+
+import json
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from extranet.forms import unsaved_values
+from extranet.portal import family_required
+from extranet.services import StaleEditError
+from families import selectors, services
+from families.forms import FamilyBillingForm, GuardianForm
+from families.models import Family, Guardian
+
+
+def _current_forms(request):
+    guardian = Guardian.objects.get(pk=request.guardian.pk)
+    family = Family.objects.get(pk=request.family.pk)
+    return GuardianForm.initial_for(guardian), FamilyBillingForm.initial_for(family)
+
+
+@family_required
+def detail(request):
+    guardian, family = request.guardian, request.family
+    status = 200
+    unsaved = []
+    if request.method == "POST":
+        guardian_form = GuardianForm(request.POST)
+        family_form = FamilyBillingForm(request.POST)
+        if guardian_form.is_valid() and family_form.is_valid():
+            guardian_data, family_data = guardian_form.cleaned_data, family_form.cleaned_data
+            try:
+                changes = services.update_family_details(
+                    family=family,
+                    guardian=guardian,
+                    guardian_version=guardian_data["version"],
+                    family_version=family_data["version"],
+                    guardian_values={name: guardian_data[name] for name in services.GUARDIAN_FIELDS},
+                    family_values={name: family_data[name] for name in services.FAMILY_FIELDS},
+                )
+            except StaleEditError as error:
+                guardian_initial, family_initial = _current_forms(request)
+                unsaved = unsaved_values(guardian_form, guardian_initial) + unsaved_values(
+                    family_form, family_initial
+                )
+                messages.error(request, error.message)
+                guardian_form = GuardianForm(initial=guardian_initial)
+                family_form = FamilyBillingForm(initial=family_initial)
+                status = 409
+            else:
+                messages.success(
+                    request, _("Éléments modifiés") if changes else _("Aucune modification à enregistrer.")
+                )
+                return redirect("family:detail")
+    else:
+        guardian_form = GuardianForm(initial=GuardianForm.initial_for(guardian))
+        family_form = FamilyBillingForm(initial=FamilyBillingForm.initial_for(family))
+    return render(
+        request,
+        "families/detail.html",
+        {
+            "family": family,
+            "guardian": request.guardian,
+            "form": guardian_form,
+            "form2": family_form,
+            "family_tab": "identity",
+            "other_guardians": selectors.other_guardians(family, request.guardian),
+            "unsaved": unsaved,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@never_cache
+@family_required
+def data_export(request):
+    """RGPD right of access: every piece of data the portal holds about the family, as JSON."""
+    data = selectors.family_data_export(request.family)
+    filename = f"tutti-famille-{slugify(request.family.name) or request.family.pk}-{timezone.localdate():%Y-%m-%d}.json"
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,73 @@
+"""What the re-enrolment commands share: reading --site, --season and dates, a progress bar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from extranet.models import Season, Site
+from reenrolment.models import ReenrolmentWindow
+
+DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+
+
+def get_site(value: str) -> Site:
+    site = Site.objects.filter(slug=value).first() or Site.objects.filter(name__iexact=value).first()
+    if site is None:
+        known = ", ".join(Site.objects.order_by("slug").values_list("slug", flat=True)) or "aucun"
+        raise CommandError(f"Site inconnu : « {value} ». Sites existants : {known}.")
+    return site
+
+
+def get_season(value: str) -> Season:
+    season = Season.objects.filter(label=value).first()
+    if season is None:
+        known = ", ".join(Season.objects.order_by("starts_on").values_list("label", flat=True)) or "aucune"
+        raise CommandError(
+            f"Saison inconnue : « {value} » (écrivez-la ainsi : 2026/2027). Saisons : {known}."
+        )
+    return season
+
+
+def parse_datetime(value: str, option: str) -> datetime:
+    """A date-time typed by ops, read in the site's time zone (Europe/Paris)."""
+    for fmt in DATE_FORMATS:
+        try:
+            naive = datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+        return timezone.make_aware(naive, ZoneInfo(settings.TIME_ZONE))
+    raise CommandError(
+        f"{option} « {value} » n'est pas une date : écrivez-la ainsi : 2027-05-10 09:00 (heure de Paris)."
+    )
+
+
+def local(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def window_of(site: Site, season: Season | None) -> ReenrolmentWindow:
+    """The window named by --season, else the one families see now (open, next or last)."""
+    if season is not None:
+        window = (
+            ReenrolmentWindow.objects.filter(site=site, season=season)
+            .select_related("season", "site")
+            .first()
+        )
+        if window is None:
+            raise CommandError(
+                f"Aucune période de réinscription pour {site.name} et la saison {season.label}."
+            )
+        return window
+    from reenrolment.selectors import window_for_site
+
+    window = window_for_site(site)
+    if window is None:
+        raise CommandError(
+            f"Aucune période de réinscription pour {site.name} : ouvrez-en une avec reenrolment_open."
+        )
+    return window

@@ -1,0 +1,281 @@
+"""Reads about re-enrolment: windows and dossiers as the family and the secretariat see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from extranet.models import Site
+from extranet.todo import TodoItem
+from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
+from students.models import Course, Enrolment, Student
+
+# The phases of the Réinscription tab.
+NO_WINDOW = "none"
+UPCOMING = "upcoming"
+OPEN = "open"
+CLOSED = "closed"
+
+# A family may change or withdraw its dossier until the secretariat decides.
+EDITABLE_STATES = {Reenrolment.State.DRAFT, Reenrolment.State.SUBMITTED, Reenrolment.State.WITHDRAWN}
+SENT_STATES = {
+    Reenrolment.State.SUBMITTED,
+    Reenrolment.State.VALIDATED,
+    Reenrolment.State.WAITLISTED,
+}
+
+
+def window_for_site(site: Site, *, at: datetime | None = None) -> ReenrolmentWindow | None:
+    """The window the families of ``site`` see: the open one, else the next to open, else the last closed."""
+    at = at or timezone.now()
+    windows = list(ReenrolmentWindow.objects.filter(site=site).select_related("season", "site"))
+    open_now = [window for window in windows if window.is_open(at)]
+    if open_now:
+        return open_now[0]
+    upcoming = sorted((w for w in windows if w.opens_at > at), key=lambda w: w.opens_at)
+    if upcoming:
+        return upcoming[0]
+    closed = sorted((w for w in windows if w.closes_at <= at), key=lambda w: w.closes_at, reverse=True)
+    return closed[0] if closed else None
+
+
+def window_phase(window: ReenrolmentWindow | None, *, at: datetime | None = None) -> str:
+    at = at or timezone.now()
+    if window is None:
+        return NO_WINDOW
+    if window.is_open(at):
+        return OPEN
+    return UPCOMING if window.opens_at > at else CLOSED
+
+
+def _count_per_outer_course(queryset):
+    """How many rows of ``queryset`` point at the outer query's course (0 when none)."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(course=OuterRef("pk"))
+            .order_by()
+            .values("course")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def seats_taken_subquery():
+    """Active enrolments of the outer course: the seats already given."""
+    return _count_per_outer_course(Enrolment.objects.filter(status=Enrolment.Status.ACTIVE))
+
+
+def waitlisted_subquery():
+    return _count_per_outer_course(ReenrolmentChoice.objects.filter(state=ReenrolmentChoice.State.WAITLISTED))
+
+
+def catalogue(window: ReenrolmentWindow, *, with_seats: bool = True) -> QuerySet[Course]:
+    """Next season's courses on the window's site, each with ``seats_taken`` if asked."""
+    courses = (
+        Course.objects.filter(season_id=window.season_id, pole__site_id=window.site_id)
+        .with_names()
+        .order_by("pole__name", "category", "discipline__name", "name", "pk")
+    )
+    return courses.annotate(seats_taken=seats_taken_subquery()) if with_seats else courses
+
+
+@dataclass
+class Continuation:
+    """A course the pupil follows this season, and the course that carries it on next season."""
+
+    enrolment: Enrolment
+    next_course: Course | None
+
+
+@dataclass
+class ReenrolmentOffer:
+    """What the Réinscription tab offers one pupil during a window."""
+
+    window: ReenrolmentWindow
+    continuations: list[Continuation]
+    catalogue: list[Course]
+    courses_by_id: dict[int, Course] = field(default_factory=dict)
+
+    @property
+    def continuation_by_enrolment(self) -> dict[int, Continuation]:
+        return {c.enrolment.pk: c for c in self.continuations}
+
+    @property
+    def wishable_courses(self) -> list[Course]:
+        """The catalogue without the courses that carry on the pupil's current ones."""
+        continuing = {c.next_course.pk for c in self.continuations if c.next_course is not None}
+        return [course for course in self.catalogue if course.pk not in continuing]
+
+
+def current_enrolments(student: Student) -> QuerySet[Enrolment]:
+    """The pupil's active courses of the current season."""
+    return (
+        Enrolment.objects.active()
+        .filter(student=student, season__is_current=True)
+        .select_related("course__discipline", "course__cycle", "course__pole")
+        .order_by("course__discipline__name", "course__name", "pk")
+    )
+
+
+def reenrolment_offer(
+    student: Student, window: ReenrolmentWindow, *, with_seats: bool = True
+) -> ReenrolmentOffer:
+    """Current courses with their next-season follow-up, and the catalogue. Two queries."""
+    courses = list(catalogue(window, with_seats=with_seats))
+    follow_up: dict[int, Course] = {}
+    for course in courses:
+        if course.continues_id is not None:
+            follow_up.setdefault(course.continues_id, course)
+    continuations = [
+        Continuation(enrolment=enrolment, next_course=follow_up.get(enrolment.course_id))
+        for enrolment in current_enrolments(student)
+    ]
+    return ReenrolmentOffer(
+        window=window,
+        continuations=continuations,
+        catalogue=courses,
+        courses_by_id={course.pk: course for course in courses},
+    )
+
+
+def dossier_for(student: Student, window: ReenrolmentWindow | None) -> Reenrolment | None:
+    """The pupil's dossier in ``window`` with its choices (two queries), or None."""
+    if window is None:
+        return None
+    return (
+        Reenrolment.objects.filter(student=student, window=window)
+        .prefetch_related(
+            Prefetch(
+                "choices",
+                queryset=ReenrolmentChoice.objects.select_related(
+                    "course__pole", "course__discipline", "course__cycle"
+                ).order_by("preference", "pk"),
+            ),
+            Prefetch("history", queryset=ReenrolmentStateChange.objects.order_by("at", "pk")),
+        )
+        .first()
+    )
+
+
+def students_expected(site: Site) -> QuerySet[Student]:
+    """Pupils of the site who should re-enrol: in a course this season, or with no course at all.
+
+    Pupils imported without their courses show "Aucun cours attribué" in the old portal and
+    still re-enrol (administrative re-enrolment), so they are expected too.
+    """
+    this_season = Enrolment.objects.filter(student=OuterRef("pk"), season__is_current=True).exclude(
+        status=Enrolment.Status.STOPPED
+    )
+    any_enrolment = Enrolment.objects.filter(student=OuterRef("pk"))
+    return (
+        Student.objects.filter(family__site=site)
+        .annotate(in_course=Exists(this_season), ever_enrolled=Exists(any_enrolment))
+        .filter(Q(in_course=True) | Q(ever_enrolled=False))
+    )
+
+
+def _datetime_text(value: datetime) -> str:
+    local = timezone.localtime(value)
+    return _("%(date)s à %(time)s") % {
+        "date": formats.date_format(local, "l j F Y"),
+        "time": formats.time_format(local, "H:i"),
+    }
+
+
+def window_dates_text(window: ReenrolmentWindow) -> str:
+    return _("du %(opens)s au %(closes)s") % {
+        "opens": _datetime_text(window.opens_at),
+        "closes": _datetime_text(window.closes_at),
+    }
+
+
+def todo_items(family) -> list[TodoItem]:
+    """The re-enrolment window's dates and the dossiers still to send, for the Accueil tab."""
+    now = timezone.now()
+    window = window_for_site(family.site, at=now)
+    phase = window_phase(window, at=now)
+    if phase == UPCOMING:
+        return [
+            TodoItem(
+                _("Réinscriptions pour la saison %(season)s : %(dates)s.")
+                % {"season": window.season.label, "dates": window_dates_text(window)}
+            )
+        ]
+    if phase != OPEN:
+        return []
+    students = list(students_expected(family.site).filter(family=family).order_by("first_name", "pk"))
+    states = dict(
+        Reenrolment.objects.filter(window=window, student__family=family).values_list("student_id", "state")
+    )
+    closes = _datetime_text(window.closes_at)
+    items = []
+    for student in students:
+        state = states.get(student.pk)
+        url = reverse("reenrolment:student", args=[student.pk])
+        if state is None:
+            text = _("Réinscrire %(name)s pour la saison %(season)s, avant le %(closes)s.")
+        elif state == Reenrolment.State.DRAFT:
+            text = _(
+                "Le dossier de réinscription de %(name)s n'est pas encore envoyé : validez-le avant le %(closes)s."
+            )
+        else:
+            continue
+        items.append(
+            TodoItem(text % {"name": student.full_name, "season": window.season.label, "closes": closes}, url)
+        )
+    return items
+
+
+def dossiers_for_reminder(window: ReenrolmentWindow) -> dict[int, dict[str, list]]:
+    """Per family id: pupils without a sent dossier (``unsent``) and sent dossiers still incomplete.
+
+    Withdrawn dossiers are a decision of the family: they are not reminded.
+    """
+    dossiers = {
+        d.student_id: d
+        for d in Reenrolment.objects.filter(window=window).only("pk", "student_id", "state", "complete_at")
+    }
+    result: dict[int, dict[str, list]] = {}
+    for student in students_expected(window.site).select_related("family").order_by("family_id", "pk"):
+        dossier = dossiers.get(student.pk)
+        if dossier is None or dossier.state == Reenrolment.State.DRAFT:
+            result.setdefault(student.family_id, {"unsent": [], "incomplete": []})["unsent"].append(student)
+        elif dossier.state in SENT_STATES and dossier.complete_at is None:
+            result.setdefault(student.family_id, {"unsent": [], "incomplete": []})["incomplete"].append(
+                student
+            )
+    return result
+
+
+@dataclass
+class CourseStatus:
+    course: Course
+    seats_taken: int
+    waitlisted: int
+    pending: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.course.capacity - self.seats_taken, 0)
+
+
+def course_statuses(window: ReenrolmentWindow) -> list[CourseStatus]:
+    pending = _count_per_outer_course(
+        ReenrolmentChoice.objects.filter(
+            state=ReenrolmentChoice.State.PENDING, reenrolment__state=Reenrolment.State.SUBMITTED
+        )
+    )
+    courses = catalogue(window).annotate(waitlisted=waitlisted_subquery(), pending=pending)
+    return [
+        CourseStatus(course=c, seats_taken=c.seats_taken, waitlisted=c.waitlisted, pending=c.pending)
+        for c in courses
+    ]

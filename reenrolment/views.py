@@ -1,0 +1,164 @@
+"""The Réinscription tab of a pupil, and the site's house rules."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from extranet.portal import family_required, get_student_or_404
+from reenrolment import rules, selectors, services
+from reenrolment.forms import ReenrolmentForm, WithdrawForm
+
+
+@family_required
+@require_http_methods(["GET", "POST"])
+def student_reenrolment(request, student_id):
+    student = get_student_or_404(request, student_id)
+    now = timezone.now()
+    site = request.family.site
+    window = selectors.window_for_site(site, at=now)
+    phase = selectors.window_phase(window, at=now)
+    dossier = selectors.dossier_for(student, window)
+    here = redirect("reenrolment:student", student.pk)
+
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        return _withdraw(request, dossier, here)
+
+    editable = dossier is None or dossier.state in selectors.EDITABLE_STATES
+    form = offer = None
+    if phase == selectors.OPEN and editable:
+        offer = selectors.reenrolment_offer(student, window)
+        if request.method == "POST":
+            form = ReenrolmentForm(request.POST, offer=offer)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    result = services.save_reenrolment(
+                        student=student,
+                        window=window,
+                        actor=request.user,
+                        continue_enrolment_ids=data["continued"],
+                        wish_course_ids=data["wishes"],
+                        administrative=data["administrative"],
+                        information=data["information"],
+                        accepted_house_rules=data["accept_house_rules"],
+                        expected_version=data["version"],
+                        submit=request.POST.get("action") != "draft",
+                    )
+                except services.RuleViolation as error:
+                    for field_name, field_messages in error.errors.items():
+                        for message in field_messages:
+                            form.add_error(field_name if field_name in form.fields else None, message)
+                except services.StaleDossier as error:
+                    # Keep what this guardian chose, show the saved dossier, and let them confirm.
+                    posted = request.POST.copy()
+                    posted["version"] = str(error.current.version)
+                    form = ReenrolmentForm(posted, offer=offer)
+                    form.is_valid()
+                    form.add_error(None, error.message)
+                    dossier = selectors.dossier_for(student, window)
+                except services.ReenrolmentError as error:
+                    messages.error(request, error.message)
+                    return here
+                else:
+                    if not result.changed:
+                        messages.info(
+                            request,
+                            _("Réinscription en attente de validation : déjà enregistrée, rien n'a changé."),
+                        )
+                    elif result.reenrolment.state == result.reenrolment.State.SUBMITTED:
+                        messages.success(
+                            request,
+                            _(
+                                "Réinscription en attente de validation. Un e-mail de confirmation récapitulant "
+                                "votre demande a été envoyé."
+                            ),
+                        )
+                    else:
+                        messages.info(
+                            request,
+                            _("Brouillon enregistré : la demande n'est pas encore envoyée au secrétariat."),
+                        )
+                    return here
+        else:
+            form = ReenrolmentForm(initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer)
+    elif request.method == "POST":
+        if phase != selectors.OPEN and window is not None:
+            messages.error(request, services.window_closed_message(window, now))
+        else:
+            messages.error(
+                request, _("Ce dossier a déjà été traité par le secrétariat : il ne peut plus être modifié.")
+            )
+        return here
+
+    return render(
+        request,
+        "reenrolment/student.html",
+        {
+            "student": student,
+            "student_tab": "reenrolment",
+            "site": site,
+            "window": window,
+            "phase": phase,
+            "dossier": dossier,
+            "form": form,
+            "withdraw_form": WithdrawForm(initial={"version": dossier.version}) if dossier else None,
+            "can_withdraw": dossier is not None
+            and dossier.state in {dossier.State.DRAFT, dossier.State.SUBMITTED},
+            "age_day": rules.age_reference_day(window.season) if window else None,
+            "house_rules_version": services.house_rules_version(site),
+        },
+    )
+
+
+def _withdraw(request, dossier, here):
+    form = WithdrawForm(request.POST)
+    if dossier is None or not form.is_valid():
+        messages.error(request, _("Il n'y a pas de demande de réinscription à retirer."))
+        return here
+    try:
+        services.withdraw_reenrolment(
+            reenrolment=dossier,
+            actor=request.user,
+            by_family=True,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.ReenrolmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Votre demande de réinscription est retirée. Vous pouvez en envoyer une nouvelle tant que la période est ouverte."
+            ),
+        )
+    return here
+
+
+@family_required
+@require_http_methods(["GET"])
+def house_rules(request):
+    """The site's house rules (règlement intérieur), for its families only: uploads are never public."""
+    site = request.family.site
+    if not site.house_rules:
+        raise Http404
+    try:
+        handle = site.house_rules.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    filename = os.path.basename(site.house_rules.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    inline = content_type == "application/pdf"
+    return FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=filename,
+        content_type=content_type if inline else "application/octet-stream",
+    )

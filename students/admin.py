@@ -1,0 +1,199 @@
+"""Pupils, disciplines, cycles, courses (with places taken), enrolments and repertoire."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from extranet.admin import ChangeRecordInline
+from students.models import (
+    Course,
+    Cycle,
+    Discipline,
+    Enrolment,
+    RepertoireEntry,
+    SchoolRecord,
+    Student,
+)
+
+
+class SchoolRecordInline(admin.TabularInline):
+    model = SchoolRecord
+    fields = ("season", "school_name", "school_level")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("season", "school_level")
+
+
+class StudentEnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    fields = ("course", "season", "status", "created_at")
+    readonly_fields = ("season", "created_at")
+    autocomplete_fields = ("course",)
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("season", "course__season")
+
+
+class RepertoireEntryInline(admin.TabularInline):
+    model = RepertoireEntry
+    fields = ("season", "discipline", "work", "composer")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("season", "discipline")
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "family", "site", "birth_date", "image_rights", "updated_at")
+    list_filter = ("family__site", "image_rights", "enrolments__season", "enrolments__course__discipline")
+    list_select_related = ("family__site",)
+    search_fields = (
+        "last_name",
+        "first_name",
+        "email",
+        "family__name",
+        "family__external_reference",
+        "family__guardians__user__identifier",
+        "family__guardians__email",
+    )
+    ordering = ("last_name", "first_name")
+    autocomplete_fields = ("family",)
+    readonly_fields = ("created_at", "updated_at", "version")
+    fieldsets = (
+        (None, {"fields": ("family", "civility", "last_name", "first_name", "birth_date", "birth_place")}),
+        (
+            _("Coordonnées"),
+            {
+                "fields": (
+                    "use_guardian_contact",
+                    "address",
+                    "postal_code",
+                    "city",
+                    "phone_home",
+                    "mobile",
+                    "email",
+                )
+            },
+        ),
+        (_("Autorisations"), {"fields": ("image_rights",)}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+    )
+    inlines = [SchoolRecordInline, StudentEnrolmentInline, RepertoireEntryInline, ChangeRecordInline]
+
+    @admin.display(description=_("site"), ordering="family__site__name")
+    def site(self, student: Student):
+        return student.family.site
+
+
+@admin.register(Discipline)
+class DisciplineAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_dance")
+    list_filter = ("is_dance",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ("name",)
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ("name", "order")
+    search_fields = ("name",)
+    ordering = ("order",)
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "season",
+        "pole",
+        "category",
+        "teacher_name",
+        "timetable",
+        "places",
+        "ages",
+        "beginners_allowed",
+    )
+    list_filter = ("season", "pole__site", "pole", "discipline", "category", "cycle", "beginners_allowed")
+    list_select_related = ("season", "pole", "discipline", "cycle")
+    search_fields = ("name", "teacher_name", "room", "discipline__name", "pole__name", "season__label")
+    ordering = ("-season__starts_on", "pole__name", "discipline__name", "name")
+    autocomplete_fields = ("discipline", "continues")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "season",
+                    "pole",
+                    "discipline",
+                    "cycle",
+                    "category",
+                    "name",
+                    "semester",
+                    "continues",
+                )
+            },
+        ),
+        (_("Horaire"), {"fields": ("teacher_name", "weekday", "starts_at", "ends_at", "room")}),
+        (_("Places et conditions"), {"fields": ("capacity", "min_age", "max_age", "beginners_allowed")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(active_count=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ACTIVE)))
+        )
+
+    @admin.display(description=_("inscrits / places"), ordering="active_count")
+    def places(self, course: Course) -> str:
+        text = f"{course.active_count} / {course.capacity}"
+        return f"{text} ({_('complet')})" if course.active_count >= course.capacity else text
+
+    @admin.display(description=_("âges"))
+    def ages(self, course: Course) -> str:
+        if course.min_age is None and course.max_age is None:
+            return ""
+        if course.max_age is None:
+            return _("%(min)s ans et plus") % {"min": course.min_age}
+        if course.min_age is None:
+            return _("jusqu'à %(max)s ans") % {"max": course.max_age}
+        return _("%(min)s à %(max)s ans") % {"min": course.min_age, "max": course.max_age}
+
+    @admin.display(description=_("horaire"))
+    def timetable(self, course: Course) -> str:
+        return course.timetable
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ("student", "course", "pole", "season", "status", "created_at")
+    list_filter = ("season", "status", "course__pole", "course__discipline", "course__category")
+    list_select_related = ("student", "course__pole", "course__season", "season")
+    search_fields = ("student__last_name", "student__first_name", "course__name", "student__family__name")
+    ordering = ("-season__starts_on", "course__name", "student__last_name")
+    autocomplete_fields = ("student", "course")
+    readonly_fields = ("season",)
+    fields = ("student", "course", "season", "status", "created_at")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("pôle"), ordering="course__pole__name")
+    def pole(self, enrolment: Enrolment):
+        return enrolment.course.pole
+
+
+@admin.register(RepertoireEntry)
+class RepertoireEntryAdmin(admin.ModelAdmin):
+    list_display = ("work", "composer", "student", "season", "discipline")
+    list_filter = ("season", "discipline")
+    list_select_related = ("student", "season", "discipline")
+    search_fields = ("work", "composer", "student__last_name", "student__first_name")
+    ordering = ("-season__starts_on", "student__last_name", "work")
+    autocomplete_fields = ("student",)

@@ -1,0 +1,67 @@
+"""Reads about pupils as their family sees them (Élèves tab)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from extranet.models import Season
+from families.models import Family
+from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
+
+
+def family_students(family: Family, *, season: Season | None = None) -> QuerySet[Student]:
+    """The family's pupils, each with ``current_enrolments`` (active courses of ``season``)."""
+    students = Student.objects.for_family(family).order_by("first_name", "pk")
+    if season is not None:
+        students = students.prefetch_related(
+            Prefetch(
+                "enrolments",
+                queryset=active_enrolments().filter(season=season),
+                to_attr="current_enrolments",
+            )
+        )
+    return students
+
+
+def active_enrolments() -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.active()
+        .select_related("course__discipline", "course__cycle", "course__pole", "season")
+        .order_by("course__discipline__name", "course__name")
+    )
+
+
+def current_courses(student: Student, season: Season | None) -> list[Enrolment]:
+    """Cours tab: the pupil's active courses this season."""
+    if season is None:
+        return []
+    return list(active_enrolments().filter(student=student, season=season))
+
+
+def past_enrolments(student: Student, season: Season | None) -> list[Enrolment]:
+    """Historique tab: courses and cycles of the seasons before ``season``, newest first."""
+    enrolments = (
+        Enrolment.objects.filter(student=student)
+        .select_related("course__discipline", "course__cycle", "season")
+        .order_by("-season__starts_on", "course__discipline__name", "course__name")
+    )
+    if season is not None:
+        enrolments = enrolments.filter(season__starts_on__lt=season.starts_on)
+    else:
+        enrolments = enrolments.filter(season__is_next=False)
+    return list(enrolments)
+
+
+def repertoire(student: Student) -> list[RepertoireEntry]:
+    """Répertoire tab: works studied, newest season first."""
+    return list(
+        RepertoireEntry.objects.filter(student=student)
+        .select_related("season", "discipline")
+        .order_by("-season__starts_on", "discipline__name", "work")
+    )
+
+
+def school_record(student: Student, season: Season | None) -> SchoolRecord | None:
+    if season is None:
+        return None
+    return SchoolRecord.objects.filter(student=student, season=season).select_related("school_level").first()

@@ -1,0 +1,106 @@
+"""Writes about pupils made by their family from the portal."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from extranet.audit import FieldChange, record_changes
+from extranet.models import SchoolLevel, Season
+from extranet.services import apply_values, bump_version, lock_version, readable_change
+from families.models import Family, Guardian
+from families.services import acknowledge_changes
+from students.models import SchoolRecord, Student
+
+IDENTITY_FIELDS = (
+    "civility",
+    "birth_date",
+    "birth_place",
+    "use_guardian_contact",
+    "address",
+    "postal_code",
+    "city",
+    "phone_home",
+    "mobile",
+    "email",
+    "image_rights",
+)
+
+
+def update_student_identity(
+    *,
+    family: Family,
+    student_id: int,
+    guardian: Guardian,
+    version: int,
+    values: dict,
+    season: Season | None,
+    school_name: str,
+    school_level: SchoolLevel | None,
+) -> list[FieldChange]:
+    """Save the Identité tab. Refuses (StaleEditError) if another guardian saved it meanwhile.
+
+    The school is recorded for ``season`` (the coming one). Each changed field is recorded for
+    staff and listed in an acknowledgement emailed to the guardian.
+    """
+    unknown = set(values) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable by families: {sorted(unknown)}")
+    with transaction.atomic():
+        student = lock_version(Student.objects.for_family(family), pk=student_id, version=version)
+        changes = apply_values(student, values)
+        student_fields = [change.field for change in changes]
+        if season is not None:
+            changes += _update_school_record(
+                student=student, season=season, school_name=school_name, school_level=school_level
+            )
+        if not changes:
+            return []
+        bump_version(student, version=version, fields=student_fields)
+        record_changes(actor=guardian.user, instance=student, changes=changes)
+        acknowledge_changes(
+            guardian=guardian,
+            site=family.site,
+            subject_label=_("l'élève %(name)s") % {"name": student.full_name},
+            changes=changes,
+        )
+    return changes
+
+
+def _update_school_record(
+    *, student: Student, season: Season, school_name: str, school_level: SchoolLevel | None
+) -> list[FieldChange]:
+    record = (
+        SchoolRecord.objects.select_for_update(of=("self",))
+        .select_related("school_level")
+        .filter(student=student, season=season)
+        .first()
+    )
+    old_name = record.school_name if record else ""
+    old_level = record.school_level if record else None
+    changes = []
+    if old_name != school_name:
+        changes.append(
+            readable_change(
+                field="school_record.school_name",
+                label=_("Établissement scolaire %(season)s") % {"season": season.label},
+                old=old_name,
+                new=school_name,
+            )
+        )
+    if old_level != school_level:
+        changes.append(
+            readable_change(
+                field="school_record.school_level",
+                label=_("Niveau scolaire %(season)s") % {"season": season.label},
+                old=str(old_level or ""),
+                new=str(school_level or ""),
+            )
+        )
+    if changes:
+        SchoolRecord.objects.update_or_create(
+            student=student,
+            season=season,
+            defaults={"school_name": school_name, "school_level": school_level},
+        )
+    return changes
