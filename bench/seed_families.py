@@ -53,7 +53,7 @@ def main() -> None:
         output = manage(env, "seed_demo", "-v", "0", "--families", families, "--batch-size", batch)
         wall = time.perf_counter() - started
 
-    match = re.search(r" in ([\d.]+) s ", output)
+    match = re.search(r" en ([\d.]+) s ", output)
     elapsed = float(match.group(1)) if match else wall
     engine = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
     print(output.strip())

@@ -92,16 +92,28 @@ def test_send_pending_emails_sends_it_once_the_server_is_back(settings, django_c
     settings.EMAIL_BACKEND = LOCMEM
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert "0 email(s) sent" in out.getvalue()  # the next attempt is not due yet
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 0 toujours en échec."  # not due yet
     OutboundEmail.objects.filter(pk=email.pk).update(
         next_attempt_at=timezone.now() - datetime.timedelta(minutes=1)
     )
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert out.getvalue().strip() == "1 email(s) sent, 0 still failing."
+    assert out.getvalue().strip() == "E-mails en attente : 1 envoyé, 0 toujours en échec."
     assert [message.subject for message in mail.outbox] == ["Bonjour Claire"]
     email.refresh_from_db()
     assert (email.state, email.attempts, email.last_error) == (OutboundEmail.State.SENT, 2, "")
+
+
+def test_send_pending_emails_counts_the_emails_still_failing(settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = BROKEN
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Claire", "Paul"):
+            send_email("notice", to=[f"{name.lower()}@example.fr"], context={"name": name})
+    OutboundEmail.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(minutes=1))
+    out = io.StringIO()
+    call_command("send_pending_emails", stdout=out)
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 2 toujours en échec."
+    assert OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING).count() == 2
 
 
 def test_an_email_is_abandoned_after_the_last_attempt(settings, django_capture_on_commit_callbacks):
@@ -115,7 +127,7 @@ def test_an_email_is_abandoned_after_the_last_attempt(settings, django_capture_o
     assert email.attempts == 2
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert "0 email(s) sent, 0 still failing." in out.getvalue()
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 0 toujours en échec."
 
 
 def test_a_sent_email_is_not_sent_twice(django_capture_on_commit_callbacks):

@@ -187,9 +187,47 @@ def test_a_separated_parent_belongs_to_two_families(demo):
 
 def test_seed_demo_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
+    with pytest.raises(CommandError) as refused:
         seed()
+    assert str(refused.value) == (
+        "seed_demo crée des comptes aux mots de passe connus : il ne s'exécute qu'avec DEBUG=1, "
+        "ou avec --force sur une base de données que l'on peut jeter."
+    )
     assert not Site.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--families", "-1"], "--families doit valoir 0 ou plus."),
+        (["--batch-size", "0"], "--batch-size doit valoir 1 ou plus."),
+    ],
+)
+def test_bad_numbers_are_refused_in_french(debug, args, message):
+    with pytest.raises(CommandError) as refused:
+        seed(*args)
+    assert str(refused.value) == message
+    assert not Site.objects.exists()
+
+
+def test_the_summary_says_what_the_demo_holds_and_how_to_log_in(debug):
+    lines = seed().splitlines()
+    assert re.fullmatch(
+        r"Démo prête : 2 sites, \d+ cours, \d+ familles de démonstration, \d+ élèves "
+        r"\(ajoutés : \d+ documents?, \d+ dossiers? de réinscription\)\.",
+        lines[0],
+    )
+    assert lines[1:] == [
+        "  familles (site Malakoff) : famille.demo, famille.demo2, famille.voisin / Demo2026x",
+        "  familles (site Sèvre Loire) : famille.loire, famille.moreau, famille.giraud / Demo2026x",
+        "  secrétariat (admin) : secretariat / Secretariat2026",
+        "  superutilisateur (admin) : admin / Admin2026x",
+    ]
+
+
+def test_one_generated_family_is_counted_in_the_singular(demo):
+    out = seed("--families", "1")
+    assert re.search(r"Ajoutés : 1 famille, 1 responsable, \d+ élèves?, \d+ inscriptions? en ", out)
 
 
 def test_seed_demo_runs_without_debug_when_forced(settings):
@@ -200,7 +238,7 @@ def test_seed_demo_runs_without_debug_when_forced(settings):
 
 def test_a_dry_run_saves_nothing(debug):
     out = seed("--dry-run", "--families", "3")
-    assert "Dry run" in out
+    assert out.splitlines()[-1] == "Simulation : rien n'a été enregistré."
     assert not Site.objects.exists()
 
 
@@ -210,7 +248,10 @@ def test_generated_families_are_added_with_logins_pupils_and_courses(demo):
     generated = Family.objects.filter(external_reference__startswith="GEN-")
     assert Family.objects.count() - before == generated.count() == 200
     assert "200/200" in out
-    assert re.search(r"Added 200 families, \d+ guardians, \d+ pupils, \d+ enrolments in .* families/s", out)
+    assert re.search(
+        r"Ajoutés : 200 familles, \d+ responsables, \d+ élèves, \d+ inscriptions en [\d.]+ s \(\d+ familles/s\)\.",
+        out,
+    )
     for family in generated.prefetch_related("students", "memberships__guardian__user")[:20]:
         assert 1 <= family.students.count() <= 4
         assert family.memberships.count() >= 1

@@ -51,8 +51,8 @@ def test_only_guardians_who_never_logged_in_and_have_an_email_get_it(
     assert re.search(r"http://\S+/mot-de-passe-perdu/\S+/\S+/", email.body)
     assert "Motdepasse1" not in email.body
     assert out.strip() == (
-        "1 e-mail(s) de bienvenue envoyé(s) sur le site malakoff ; "
-        "1 responsable(s) jamais connecté(s) sans adresse e-mail, à contacter autrement."
+        "1 e-mail de bienvenue envoyé sur le site malakoff ; "
+        "1 responsable jamais connecté sans adresse e-mail, à contacter autrement."
     )
     assert "[##############################] 1/1" in err
 
@@ -77,11 +77,48 @@ def test_dry_run_sends_nothing_and_says_so(site_with_guardians, django_capture_o
         out, _err = run("--site", "malakoff", "--dry-run")
 
     assert mail.outbox == []
-    assert out.startswith("Simulation, rien n'a été envoyé : 1 e-mail(s) de bienvenue à envoyer")
+    assert out.strip() == (
+        "Simulation : 1 e-mail de bienvenue à envoyer sur le site malakoff ; "
+        "1 responsable jamais connecté sans adresse e-mail, à contacter autrement."
+    )
 
 
 def test_an_unknown_site_is_a_clear_error():
     SiteFactory(slug="malakoff")
 
-    with pytest.raises(CommandError, match="Site inconnu : 'nulle-part'. Sites connus : malakoff."):
+    SiteFactory(slug="sevre-loire")
+
+    with pytest.raises(CommandError) as refused:
         run("--site", "nulle-part")
+    assert str(refused.value) == "Site inconnu : « nulle-part ». Sites connus : malakoff, sevre-loire."
+    assert mail.outbox == []
+
+
+def test_the_summary_speaks_in_plural_when_several_guardians_are_concerned(
+    site_with_guardians, django_capture_on_commit_callbacks
+):
+    site, _new = site_with_guardians
+    family = FamilyFactory(site=site)
+    guardian_of(family, first_name="Deuxième")
+    silent = guardian_of(family, first_name="Muet", email="")
+    silent.user.email = ""
+    silent.user.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        out, _err = run("--site", "malakoff")
+
+    assert len(mail.outbox) == 2
+    assert out.strip() == (
+        "2 e-mails de bienvenue envoyés sur le site malakoff ; "
+        "2 responsables jamais connectés sans adresse e-mail, à contacter autrement."
+    )
+
+
+def test_the_dry_run_summary_speaks_in_plural_too(site_with_guardians):
+    site, _new = site_with_guardians
+    guardian_of(FamilyFactory(site=site), first_name="Deuxième")
+
+    out, _err = run("--site", "malakoff", "--dry-run")
+
+    assert mail.outbox == []
+    assert out.startswith("Simulation : 2 e-mails de bienvenue à envoyer sur le site malakoff ; ")

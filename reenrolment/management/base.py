@@ -1,4 +1,7 @@
-"""What the re-enrolment commands share: reading --site, --season and dates, a progress bar."""
+"""What the re-enrolment commands share: reading --season and dates, finding the window.
+
+--site is read by ``extranet.management.sites``, like every ops command taking a site.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from extranet.models import Season, Site
 from reenrolment.models import ReenrolmentWindow
@@ -15,20 +19,18 @@ from reenrolment.models import ReenrolmentWindow
 DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
 
-def get_site(value: str) -> Site:
-    site = Site.objects.filter(slug=value).first() or Site.objects.filter(name__iexact=value).first()
-    if site is None:
-        known = ", ".join(Site.objects.order_by("slug").values_list("slug", flat=True)) or "aucun"
-        raise CommandError(f"Site inconnu : « {value} ». Sites existants : {known}.")
-    return site
-
-
 def get_season(value: str) -> Season:
     season = Season.objects.filter(label=value).first()
     if season is None:
-        known = ", ".join(Season.objects.order_by("starts_on").values_list("label", flat=True)) or "aucune"
+        known = ", ".join(Season.objects.order_by("starts_on").values_list("label", flat=True))
+        if not known:
+            raise CommandError(
+                gettext("Saison inconnue : « %(value)s ». Aucune saison n'est encore enregistrée.")
+                % {"value": value}
+            )
         raise CommandError(
-            f"Saison inconnue : « {value} » (écrivez-la ainsi : 2026/2027). Saisons : {known}."
+            gettext("Saison inconnue : « %(value)s » (écrivez-la ainsi : 2026/2027). Saisons : %(known)s.")
+            % {"value": value, "known": known}
         )
     return season
 
@@ -42,7 +44,10 @@ def parse_datetime(value: str, option: str) -> datetime:
             continue
         return timezone.make_aware(naive, ZoneInfo(settings.TIME_ZONE))
     raise CommandError(
-        f"{option} « {value} » n'est pas une date : écrivez-la ainsi : 2027-05-10 09:00 (heure de Paris)."
+        gettext(
+            "%(option)s « %(value)s » n'est pas une date : écrivez-la ainsi : 2027-05-10 09:00 (heure de Paris)."
+        )
+        % {"option": option, "value": value}
     )
 
 
@@ -60,7 +65,8 @@ def window_of(site: Site, season: Season | None) -> ReenrolmentWindow:
         )
         if window is None:
             raise CommandError(
-                f"Aucune période de réinscription pour {site.name} et la saison {season.label}."
+                gettext("Aucune période de réinscription pour %(site)s et la saison %(season)s.")
+                % {"site": site.name, "season": season.label}
             )
         return window
     from reenrolment.selectors import window_for_site
@@ -68,6 +74,7 @@ def window_of(site: Site, season: Season | None) -> ReenrolmentWindow:
     window = window_for_site(site)
     if window is None:
         raise CommandError(
-            f"Aucune période de réinscription pour {site.name} : ouvrez-en une avec reenrolment_open."
+            gettext("Aucune période de réinscription pour %(site)s : ouvrez-en une avec reenrolment_open.")
+            % {"site": site.name}
         )
     return window

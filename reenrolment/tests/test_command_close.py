@@ -44,7 +44,9 @@ def test_moves_the_closing_to_a_given_time():
 def test_dry_run_changes_nothing():
     window = WindowFactory(site=SiteFactory(slug="malakoff"))
     closes = window.closes_at
-    assert run("--site", "malakoff", "--dry-run").startswith("Simulation : la période 2026/2027")
+    out = run("--site", "malakoff", "--dry-run")
+    assert out.startswith("Simulation : la période 2026/2027 de ")
+    assert out.strip().endswith(" (heure de Paris).")
     window.refresh_from_db()
     assert window.closes_at == closes
 

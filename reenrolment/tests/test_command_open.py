@@ -67,7 +67,7 @@ def test_dry_run_saves_nothing(site):
     [
         (
             ["--site", "nulle-part", "--season", "2026/2027"],
-            "Site inconnu : « nulle-part ». Sites existants : malakoff.",
+            "Site inconnu : « nulle-part ». Sites connus : malakoff.",
         ),
         (["--site", "malakoff", "--season", "2031/2032"], "Saison inconnue : « 2031/2032 »"),
         (

@@ -50,8 +50,8 @@ def test_reminds_families_with_an_unsent_or_incomplete_dossier(ctx, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         out = run("--site", "malakoff")
     assert out.strip() == (
-        "Rappels envoyés à 2 famille(s) (2 élève(s) sans demande envoyée, 1 dossier(s) incomplet(s)) ; "
-        "1 famille(s) sans adresse e-mail."
+        "Rappels envoyés à 2 familles (2 élèves sans demande envoyée, 1 dossier incomplet) ; "
+        "1 famille sans adresse e-mail."
     )
     assert len(mail.outbox) == 2
     by_recipient = {message.to[0]: message for message in mail.outbox}
@@ -64,7 +64,10 @@ def test_reminds_families_with_an_unsent_or_incomplete_dossier(ctx, django_captu
 
 def test_dry_run_sends_nothing(ctx):
     out = run("--site", "malakoff", "--dry-run")
-    assert out.startswith("Simulation : 2 famille(s) seraient relancées")
+    assert out.strip() == (
+        "Simulation : 2 familles à relancer (2 élèves sans demande envoyée, 1 dossier incomplet) ; "
+        "1 famille sans adresse e-mail."
+    )
     assert not OutboundEmail.objects.exists()
 
 
@@ -78,7 +81,41 @@ def test_refuses_when_the_window_is_not_open(ctx):
     assert not OutboundEmail.objects.exists()
 
 
+def test_one_family_is_counted_in_the_singular(django_capture_on_commit_callbacks):
+    ctx = setting(site=SiteFactory(slug="malakoff", name="Malakoff"))
+    ctx.pupil(first_name="Emma")
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("--site", "malakoff")
+    assert out.strip() == (
+        "Rappels envoyés à 1 famille (1 élève sans demande envoyée, 0 dossiers incomplets) ; "
+        "0 familles sans adresse e-mail."
+    )
+    assert len(mail.outbox) == 1
+
+
+def test_several_incomplete_dossiers_and_silent_families_are_counted_in_the_plural(ctx, documents):
+    second = FamilyFactory(site=ctx.site)
+    guardian_of(second)
+    late = StudentFactory(family=second)
+    ReenrolmentFactory(window=ctx.window, student=late, complete_at=None)
+    documents.missing_for_student[late.pk] = ["Certificat médical"]
+    StudentFactory(family=FamilyFactory(site=ctx.site))  # a second family without an email
+    out = run("--site", "malakoff", "--dry-run")
+    assert out.strip() == (
+        "Simulation : 3 familles à relancer (3 élèves sans demande envoyée, 2 dossiers incomplets) ; "
+        "2 familles sans adresse e-mail."
+    )
+
+
+def test_refuses_when_the_site_has_no_window():
+    SiteFactory(slug="malakoff", name="Malakoff")
+    with pytest.raises(CommandError) as refused:
+        run("--site", "malakoff")
+    assert str(refused.value) == "La réinscription de Malakoff n'est pas ouverte : aucun rappel envoyé."
+
+
 def test_refuses_an_unknown_site():
+    SiteFactory(slug="malakoff")
     with pytest.raises(CommandError) as refused:
         run("--site", "atlantis")
-    assert "Site inconnu" in str(refused.value)
+    assert str(refused.value) == "Site inconnu : « atlantis ». Sites connus : malakoff."

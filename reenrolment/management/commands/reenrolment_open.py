@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from reenrolment.management.base import get_season, get_site, local, parse_datetime
+from extranet.management.sites import add_site_argument, site_from_option
+from reenrolment.management.base import get_season, local, parse_datetime
 from reenrolment.services import DEFAULT_WINDOW_LENGTH, WindowError, check_window_dates, open_window
 
 
@@ -15,16 +17,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--site", required=True, help="Identifiant court (slug) ou nom du site.")
-        parser.add_argument("--season", required=True, help="Saison visée, par ex. 2026/2027.")
-        parser.add_argument("--opens", help="Ouverture, par ex. « 2027-05-10 09:00 » (défaut : maintenant).")
+        add_site_argument(parser)
+        parser.add_argument("--season", required=True, help=gettext("Saison visée, par ex. 2026/2027."))
         parser.add_argument(
-            "--closes", help="Fermeture, par ex. « 2027-05-24 18:00 » (défaut : 14 jours après)."
+            "--opens", help=gettext("Ouverture, par ex. « 2027-05-10 09:00 » (défaut : maintenant).")
         )
-        parser.add_argument("--dry-run", action="store_true", help="Vérifie sans rien enregistrer.")
+        parser.add_argument(
+            "--closes", help=gettext("Fermeture, par ex. « 2027-05-24 18:00 » (défaut : 14 jours après).")
+        )
+        parser.add_argument("--dry-run", action="store_true", help=gettext("Vérifie sans rien enregistrer."))
 
     def handle(self, *args, **options):
-        site = get_site(options["site"])
+        site = site_from_option(options["site"])
         season = get_season(options["season"])
         now = timezone.now()
         opens_at = parse_datetime(options["opens"], "--opens") if options["opens"] else now
@@ -36,15 +40,46 @@ class Command(BaseCommand):
         try:
             if options["dry_run"]:
                 if closes_at <= now:
-                    raise WindowError(f"La date de fermeture ({local(closes_at)}) est déjà passée.")
+                    raise WindowError(
+                        gettext("La date de fermeture (%(closes)s) est déjà passée.")
+                        % {"closes": local(closes_at)}
+                    )
                 check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
             else:
                 open_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at, now=now)
         except WindowError as error:
             raise CommandError(error.message) from None
-        state = "ouverte" if opens_at <= now else "programmée"
-        prefix = f"Simulation : la période serait {state}" if options["dry_run"] else f"Période {state}"
+        opens_now = opens_at <= now
+        if options["dry_run"]:
+            message = (
+                gettext(
+                    "Simulation : la période serait ouverte pour %(site)s, saison %(season)s : "
+                    "du %(opens)s au %(closes)s (heure de Paris)."
+                )
+                if opens_now
+                else gettext(
+                    "Simulation : la période serait programmée pour %(site)s, saison %(season)s : "
+                    "du %(opens)s au %(closes)s (heure de Paris)."
+                )
+            )
+        else:
+            message = (
+                gettext(
+                    "Période ouverte pour %(site)s, saison %(season)s : "
+                    "du %(opens)s au %(closes)s (heure de Paris)."
+                )
+                if opens_now
+                else gettext(
+                    "Période programmée pour %(site)s, saison %(season)s : "
+                    "du %(opens)s au %(closes)s (heure de Paris)."
+                )
+            )
         self.stdout.write(
-            f"{prefix} pour {site.name}, saison {season.label} : "
-            f"du {local(opens_at)} au {local(closes_at)} (heure de Paris)."
+            message
+            % {
+                "site": site.name,
+                "season": season.label,
+                "opens": local(opens_at),
+                "closes": local(closes_at),
+            }
         )

@@ -2,11 +2,13 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from extranet.emails import send_email
 from extranet.management.progress import ProgressBar
+from extranet.management.sites import add_site_argument, site_from_option
 from families.models import Family
-from reenrolment.management.base import get_site, local
+from reenrolment.management.base import local
 from reenrolment.selectors import OPEN, dossiers_for_reminder, window_for_site, window_phase
 from reenrolment.services import family_emails
 
@@ -28,23 +30,33 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--site", required=True, help="Identifiant court (slug) ou nom du site.")
+        add_site_argument(parser)
         parser.add_argument(
-            "--dry-run", action="store_true", help="Compte les familles à relancer sans rien envoyer."
+            "--dry-run",
+            action="store_true",
+            help=gettext("Compte les familles à relancer sans rien envoyer."),
         )
 
     def handle(self, *args, **options):
-        site = get_site(options["site"])
+        site = site_from_option(options["site"])
         window = window_for_site(site)
-        if window is None or window_phase(window) != OPEN:
-            when = f" (période du {local(window.opens_at)} au {local(window.closes_at)})" if window else ""
+        if window is None:
             raise CommandError(
-                f"La réinscription de {site.name} n'est pas ouverte{when} : aucun rappel envoyé."
+                gettext("La réinscription de %(site)s n'est pas ouverte : aucun rappel envoyé.")
+                % {"site": site.name}
+            )
+        if window_phase(window) != OPEN:
+            raise CommandError(
+                gettext(
+                    "La réinscription de %(site)s n'est pas ouverte (période du %(opens)s au %(closes)s) : "
+                    "aucun rappel envoyé."
+                )
+                % {"site": site.name, "opens": local(window.opens_at), "closes": local(window.closes_at)}
             )
         todo = dossiers_for_reminder(window)
         families = Family.objects.in_bulk(list(todo))
         sent = without_email = unsent = incomplete = 0
-        progress = ProgressBar(len(todo), stream=self.stderr._out, unit="familles")
+        progress = ProgressBar(len(todo), stream=self.stderr._out, unit=gettext("familles"))
         for done, (family_id, lists) in enumerate(sorted(todo.items()), start=1):
             family = families[family_id]
             unsent += len(lists["unsent"])
@@ -69,13 +81,31 @@ class Command(BaseCommand):
             progress.update(done)
         progress.finish()
         reached = len(todo) - without_email
+        counts = {
+            "unsent": ngettext(
+                "%(count)d élève sans demande envoyée", "%(count)d élèves sans demande envoyée", unsent
+            )
+            % {"count": unsent},
+            "incomplete": ngettext("%(count)d dossier incomplet", "%(count)d dossiers incomplets", incomplete)
+            % {"count": incomplete},
+            "without_email": ngettext(
+                "%(count)d famille sans adresse e-mail",
+                "%(count)d familles sans adresse e-mail",
+                without_email,
+            )
+            % {"count": without_email},
+        }
         if options["dry_run"]:
-            self.stdout.write(
-                f"Simulation : {reached} famille(s) seraient relancées ({unsent} élève(s) sans demande envoyée, "
-                f"{incomplete} dossier(s) incomplet(s)) ; {without_email} famille(s) sans adresse e-mail."
+            summary = gettext(
+                "Simulation : %(families)s à relancer (%(unsent)s, %(incomplete)s) ; %(without_email)s."
             )
+            families_count = reached
         else:
-            self.stdout.write(
-                f"Rappels envoyés à {sent} famille(s) ({unsent} élève(s) sans demande envoyée, "
-                f"{incomplete} dossier(s) incomplet(s)) ; {without_email} famille(s) sans adresse e-mail."
+            summary = gettext(
+                "Rappels envoyés à %(families)s (%(unsent)s, %(incomplete)s) ; %(without_email)s."
             )
+            families_count = sent
+        families_text = ngettext("%(count)d famille", "%(count)d familles", families_count) % {
+            "count": families_count
+        }
+        self.stdout.write(summary % {"families": families_text, **counts})

@@ -4,12 +4,19 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from reenrolment.management.base import get_season, get_site, local, window_of
+from extranet.management.sites import add_site_argument, site_from_option
+from reenrolment.management.base import get_season, local, window_of
 from reenrolment.models import Reenrolment
 from reenrolment.selectors import course_statuses, students_expected, window_phase
 
-PHASES = {"open": "ouverte", "upcoming": "à venir", "closed": "close", "none": "aucune"}
+PHASES = {
+    "open": gettext_lazy("période ouverte"),
+    "upcoming": gettext_lazy("période à venir"),
+    "closed": gettext_lazy("période close"),
+    "none": gettext_lazy("aucune période"),
+}
 
 
 class Command(BaseCommand):
@@ -20,57 +27,102 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--site", required=True, help="Identifiant court (slug) ou nom du site.")
+        add_site_argument(parser)
         parser.add_argument(
-            "--season", help="Saison de la période (défaut : la période ouverte, à venir ou la dernière)."
+            "--season",
+            help=gettext("Saison de la période (défaut : la période ouverte, à venir ou la dernière)."),
         )
 
     def handle(self, *args, **options):
-        site = get_site(options["site"])
+        site = site_from_option(options["site"])
         season = get_season(options["season"]) if options["season"] else None
         window = window_of(site, season)
         out = self.stdout.write
         out(
-            f"{site.name} – saison {window.season.label} : période {PHASES[window_phase(window)]} "
-            f"(du {local(window.opens_at)} au {local(window.closes_at)}, heure de Paris, "
-            f"maintenant {local(timezone.now())})."
+            gettext(
+                "%(site)s – saison %(season)s : %(phase)s (du %(opens)s au %(closes)s, heure de Paris, "
+                "maintenant %(now)s)."
+            )
+            % {
+                "site": site.name,
+                "season": window.season.label,
+                "phase": PHASES[window_phase(window)],
+                "opens": local(window.opens_at),
+                "closes": local(window.closes_at),
+                "now": local(timezone.now()),
+            }
         )
         dossiers = list(
             Reenrolment.objects.filter(window=window).prefetch_related("choices__course__pole").order_by("pk")
         )
         by_state = Counter(d.state for d in dossiers)
-        out(f"Dossiers : {len(dossiers)}")
+        out(gettext("Dossiers : %(count)d") % {"count": len(dossiers)})
         for state, label in Reenrolment.State.choices:
-            out(f"  {label} : {by_state.get(state, 0)}")
+            out("  " + gettext("%(state)s : %(count)d") % {"state": label, "count": by_state.get(state, 0)})
         sent = [d for d in dossiers if d.state in {"submitted", "validated", "waitlisted"}]
         complete = sum(1 for d in sent if d.complete_at is not None)
-        out(f"Dossiers envoyés complets : {complete} · incomplets : {len(sent) - complete}")
+        out(
+            gettext("Dossiers envoyés complets : %(complete)d · incomplets : %(incomplete)d")
+            % {"complete": complete, "incomplete": len(sent) - complete}
+        )
         with_dossier = {d.student_id for d in dossiers if d.state != Reenrolment.State.DRAFT}
         expected = students_expected(site).values_list("pk", flat=True)
-        out(f"Élèves attendus sans demande envoyée : {sum(1 for pk in expected if pk not in with_dossier)}")
+        out(
+            gettext("Élèves attendus sans demande envoyée : %(count)d")
+            % {"count": sum(1 for pk in expected if pk not in with_dossier)}
+        )
 
-        out("Par pôle :")
+        out(gettext("Par pôle :"))
         per_pole: dict[str, Counter] = {}
+        without_course = gettext("(sans cours)")
         for dossier in dossiers:
-            poles = {choice.course.pole.name for choice in dossier.choices.all()} or {"(sans cours)"}
+            poles = {choice.course.pole.name for choice in dossier.choices.all()} or {without_course}
             for pole in poles:
                 per_pole.setdefault(pole, Counter())[dossier.get_state_display()] += 1
         if not per_pole:
-            out("  aucun dossier")
+            out("  " + gettext("aucun dossier"))
         for pole in sorted(per_pole):
             counts = per_pole[pole]
-            detail = ", ".join(f"{label} {n}" for label, n in sorted(counts.items()))
-            out(f"  {pole} : {sum(counts.values())} dossier(s) ({detail})")
+            total = sum(counts.values())
+            out(
+                "  "
+                + gettext("%(pole)s : %(dossiers)s (%(detail)s)")
+                % {
+                    "pole": pole,
+                    "dossiers": ngettext("%(count)d dossier", "%(count)d dossiers", total) % {"count": total},
+                    "detail": ", ".join(f"{label} {n}" for label, n in sorted(counts.items())),
+                }
+            )
 
-        out("Par cours (places · prises · restantes · liste d'attente · demandes à traiter) :")
+        out(gettext("Par cours (places · prises · restantes · liste d'attente · demandes à traiter) :"))
         statuses = course_statuses(window)
         if not statuses:
-            out("  aucun cours pour cette saison")
+            out("  " + gettext("aucun cours pour cette saison"))
         for status in statuses:
             course = status.course
             out(
-                f"  {course.pole.name} · {course.name} : {course.capacity} · {status.seats_taken} · "
-                f"{status.seats_left} · {status.waitlisted} · {status.pending}"
+                "  "
+                + gettext(
+                    "%(pole)s · %(course)s : %(capacity)d · %(taken)d · %(left)d · %(waitlisted)d · %(pending)d"
+                )
+                % {
+                    "pole": course.pole.name,
+                    "course": course.name,
+                    "capacity": course.capacity,
+                    "taken": status.seats_taken,
+                    "left": status.seats_left,
+                    "waitlisted": status.waitlisted,
+                    "pending": status.pending,
+                }
             )
         full = sum(1 for s in statuses if s.seats_left == 0)
-        out(f"Résumé : {len(dossiers)} dossier(s), {len(statuses)} cours dont {full} complet(s).")
+        out(
+            gettext("Résumé : %(dossiers)s, %(courses)s dont %(full)s.")
+            % {
+                "dossiers": ngettext("%(count)d dossier", "%(count)d dossiers", len(dossiers))
+                % {"count": len(dossiers)},
+                "courses": ngettext("%(count)d cours", "%(count)d cours", len(statuses))
+                % {"count": len(statuses)},
+                "full": ngettext("%(count)d complet", "%(count)d complets", full) % {"count": full},
+            }
+        )
