@@ -10,11 +10,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
-from extranet.admin import ReadOnlyAdminMixin
+from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("category", "site", "season", "quotient_min", "quotient_max", "amount")
     list_filter = ("site", "season", "category")
     list_select_related = ("site", "season")
@@ -22,7 +22,7 @@ class TariffAdmin(admin.ModelAdmin):
     ordering = ("site__name", "-season__starts_on", "category", "quotient_min")
 
 
-class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class InvoiceLineInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     fields = ("label", "student", "quantity", "unit_price", "amount")
     readonly_fields = fields
@@ -33,7 +33,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("student")
 
 
-class InstalmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+class InstalmentInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = Instalment
     fields = ("rank", "due_on", "amount", "paid")
     readonly_fields = fields
@@ -50,7 +50,7 @@ class InstalmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     """Invoices are issued by the billing service (gapless numbers); here they are only read.
 
     A money document is never edited nor deleted once issued: a credit note cancels it.
@@ -95,7 +95,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("received_on", "amount", "means", "invoice", "family", "reference", "recorded_by")
     list_filter = ("means", "instalment__invoice__site")
     list_select_related = ("means", "recorded_by__site", "instalment__invoice__family")
@@ -136,7 +136,7 @@ class MandateActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
+class MandateAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "family", "holder_name", "masked_iban", "signed_on", "revoked_on")
     list_filter = (MandateActiveFilter, "family__site")
     list_select_related = ("family",)

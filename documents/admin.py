@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,12 +19,20 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from documents.forms import RefusalForm
+from documents.forms import DeskDocumentForm, RefusalForm
 from documents.models import Document, DocumentStateChange, DocumentType
-from documents.services import DocumentError, refuse_document, validate_document
+from documents.services import (
+    DeskRecord,
+    DocumentError,
+    record_desk_document,
+    refuse_document,
+    validate_document,
+)
 from documents.uploads import JPEG, KINDS, PDF, PNG, UploadRefused, check_upload, kinds_label
-from extranet.admin import ReadOnlyAdminMixin
+from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.scoping import scope_to_staff
 from families.models import Family
+from students.models import Student
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,7 @@ class FamilyFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         value = self.value()
         if value and value.isdigit():
-            family = Family.objects.filter(pk=value).first()
+            family = scope_to_staff(Family.objects.all(), request.user).filter(pk=value).first()
             if family is not None:
                 return [(str(family.pk), str(family))]
         return []
@@ -188,7 +197,7 @@ class DocumentStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     """Documents à vérifier: the Fourni ones, oldest first, with a preview and Valider / Refuser."""
 
     list_display = [
@@ -255,6 +264,7 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        # Documents are never typed in through a model form: the desk view below records them.
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -309,8 +319,22 @@ class DocumentAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.refuse_view),
                 name="{}_{}_refuse".format(*info),
             ),
+            path(
+                "recu-au-secretariat/",
+                self.admin_site.admin_view(self.desk_view),
+                name="{}_{}_desk".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        desk_url = ""
+        if self.has_desk_permission(request):
+            desk_url = reverse("admin:documents_document_desk")
+            family = request.GET.get("family", "")
+            if family.isdigit():  # the queue shows one family: record for that family
+                desk_url += "?" + urlencode({"family": family})
+        return super().changelist_view(request, {**(extra_context or {}), "desk_url": desk_url})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
@@ -325,10 +349,11 @@ class DocumentAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _next_in_queue(self, document: Document) -> str:
+    def _next_in_queue(self, request, document: Document) -> str:
         """After a check, the next document waiting (oldest first), or the queue itself."""
         following = (
-            Document.objects.filter(state=Document.State.SUBMITTED)
+            self.get_queryset(request)
+            .filter(state=Document.State.SUBMITTED)
             .exclude(pk=document.pk)
             .order_by("uploaded_at", "pk")
             .values_list("pk", flat=True)
@@ -342,7 +367,7 @@ class DocumentAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         return get_object_or_404(
-            Document.objects.select_related("document_type", "family", "student"), pk=object_id
+            self.get_queryset(request).select_related("document_type", "family", "student"), pk=object_id
         )
 
     def validate_view(self, request, object_id):
@@ -358,7 +383,7 @@ class DocumentAdmin(admin.ModelAdmin):
         self.message_user(
             request, gettext("« %(document)s » est validé.") % {"document": document}, messages.SUCCESS
         )
-        return HttpResponseRedirect(self._next_in_queue(document))
+        return HttpResponseRedirect(self._next_in_queue(request, document))
 
     def refuse_view(self, request, object_id):
         document = self._checkable(request, object_id)
@@ -381,7 +406,7 @@ class DocumentAdmin(admin.ModelAdmin):
                     % {"document": document},
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(self._next_in_queue(document))
+                return HttpResponseRedirect(self._next_in_queue(request, document))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -395,6 +420,114 @@ class DocumentAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/documents/document/refuse.html", context, status=400 if form.errors else 200
         )
+
+    # Enregistrer un document reçu au secrétariat (paper scanned at the desk, or a file sent by email).
+
+    def has_desk_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def get_desk_family_queryset(self, request):
+        """Families a document may be recorded for: FamilyAdmin's own queryset, scoped to the
+        staff member's sites, which the autocomplete searches too."""
+        return self.admin_site.get_model_admin(Family).get_queryset(request)
+
+    def get_desk_student_queryset(self, request):
+        """Pupils a document may be recorded for: StudentAdmin's own queryset (see above)."""
+        return self.admin_site.get_model_admin(Student).get_queryset(request)
+
+    def desk_view(self, request):
+        if not self.has_desk_permission(request):
+            raise PermissionDenied
+        querysets = {
+            "families": self.get_desk_family_queryset(request),
+            "students": self.get_desk_student_queryset(request),
+            "admin_site": self.admin_site,
+        }
+        if request.method == "POST":
+            form = DeskDocumentForm(request.POST, request.FILES, **querysets)
+            if form.is_valid() and form.cleaned_data["validate"] and not self.has_change_permission(request):
+                form.add_error(
+                    "validate",
+                    gettext(
+                        "Vous pouvez enregistrer ce document, pas le valider : décochez « Valider directement »."
+                    ),
+                )
+            if form.is_valid():
+                try:
+                    record = record_desk_document(
+                        family=form.cleaned_data["family"],
+                        student=form.cleaned_data["student"],
+                        document_type=form.cleaned_data["document_type"],
+                        uploaded_file=form.cleaned_data["file"],
+                        document_date=form.cleaned_data["document_date"],
+                        validate=form.cleaned_data["validate"],
+                        actor=request.user,
+                    )
+                except DocumentError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    return self._desk_recorded(request, record)
+        else:
+            family = request.GET.get("family", "")
+            form = DeskDocumentForm(initial={"family": family} if family.isdigit() else {}, **querysets)
+        fieldsets = [
+            (_("Pour qui"), {"fields": ["family", "student"]}),
+            (_("Document reçu"), {"fields": ["document_type", "document_date", "file"]}),
+            (_("Vérification"), {"fields": ["validate"]}),
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Enregistrer un document reçu au secrétariat"),
+            "adminform": helpers.AdminForm(form, fieldsets, {}, model_admin=self),
+            "form": form,
+            "media": self.media + form.media,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(
+            request, "admin/documents/document/desk.html", context, status=400 if form.errors else 200
+        )
+
+    def _desk_recorded(self, request, record: DeskRecord):
+        document = record.document
+        self.log_addition(request, document, [{"added": {}}])
+        values = {
+            "type": document.document_type.name,
+            "name": document.original_name,
+            "owner": (
+                gettext("%(student)s (famille %(family)s)")
+                % {"student": document.student.full_name, "family": document.family}
+                if document.student is not None
+                else gettext("la famille %(family)s") % {"family": document.family}
+            ),
+        }
+        if document.state == Document.State.VALIDATED:
+            text = gettext("« %(type)s » (fichier « %(name)s ») est enregistré et validé pour %(owner)s.")
+        else:
+            text = gettext(
+                "« %(type)s » (fichier « %(name)s ») est enregistré pour %(owner)s ; il attend sa "
+                "vérification dans la file des documents."
+            )
+        self.message_user(request, text % values, messages.SUCCESS)
+        if record.receipt_to:
+            self.message_user(
+                request,
+                gettext("Accusé de réception envoyé à : %(emails)s.")
+                % {"emails": ", ".join(record.receipt_to)},
+                messages.INFO,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext(
+                    "Aucun responsable de cette famille n'a d'adresse e-mail : personne n'a reçu d'accusé de "
+                    "réception."
+                ),
+                messages.WARNING,
+            )
+        if self.has_view_or_change_permission(request, document):
+            return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
+        return HttpResponseRedirect(reverse("admin:documents_document_desk"))
 
     # Bulk actions.
 

@@ -1,4 +1,4 @@
-"""Writes about documents: hand one in, validate it, refuse it.
+"""Writes about documents: hand one in (or record one received at the desk), validate it, refuse it.
 
 Replacing: a new upload replaces the same owner's documents of that type that are still
 Fourni (unchecked) or Refusé; they become Remplacé and stay in the history with their file.
@@ -10,6 +10,7 @@ new one is refused, the validated one stays in force.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,7 @@ from documents.storage import delete_file, save_file
 from documents.uploads import UploadRefused, check_upload, megabytes
 from extranet.emails import send_email
 from families.models import Family, Guardian
+from families.selectors import family_emails
 from students.models import Student
 
 
@@ -67,9 +69,21 @@ def _check_type(*, family: Family, student: Student | None, document_type: Docum
         _("Ce type de document ne peut pas être fourni ici. Choisissez-en un dans la liste."),
         field="document_type",
     )
-    expected_scope = DocumentType.Scope.STUDENT if student is not None else DocumentType.Scope.FAMILY
-    if not document_type.is_active or document_type.scope != expected_scope:
+    if not document_type.is_active:
         raise wrong_type
+    # Families only ever see the types of the page's scope; the secretariat picks the pupil itself.
+    if document_type.scope == DocumentType.Scope.STUDENT and student is None:
+        raise DocumentError(
+            _("« %(type)s » se fournit pour un élève : choisissez l'élève concerné.")
+            % {"type": document_type.name},
+            field="document_type",
+        )
+    if document_type.scope == DocumentType.Scope.FAMILY and student is not None:
+        raise DocumentError(
+            _("« %(type)s » se fournit pour la famille, pas pour un élève : laissez l'élève vide.")
+            % {"type": document_type.name},
+            field="document_type",
+        )
     dances = False
     if document_type.requirement == DocumentType.Requirement.DANCE and student is not None:
         dances = bool(
@@ -103,11 +117,13 @@ def upload_document(
     student: Student | None = None,
     document_date: datetime.date | None = None,
     today: datetime.date | None = None,
+    send_receipt: bool = True,
 ) -> Document:
     """Check and store a file handed in by a family, for itself or one of its pupils.
 
     The file is written only once every check has passed, inside the transaction, and
     removed again if the transaction fails: a refusal stores nothing and loses nothing.
+    ``send_receipt=False`` leaves the acknowledgement to the caller (see ``record_desk_document``).
     """
     if student is not None and student.family_id != family.pk:
         raise DocumentError(_("Cet élève n'appartient pas à votre famille."))
@@ -180,7 +196,8 @@ def upload_document(
                     at=now,
                     reason=_("Remplacé par « %(name)s ».") % {"name": document.original_name},
                 )
-            _send_receipt(document=document, guardian=guardian, actor=actor)
+            if send_receipt:
+                _send_receipt(document=document, guardian=guardian, actor=actor)
             _refresh_completeness(family=locked, student=student, at=now)
     except BaseException:
         if stored_name:
@@ -191,21 +208,78 @@ def upload_document(
 
 def _send_receipt(*, document: Document, guardian: Guardian | None, actor) -> None:
     address = (guardian.email if guardian is not None else "") or getattr(actor, "email", "")
+    send_email("document_received", to=[address], context=_email_context(document))
+
+
+def _email_context(document: Document, **extra) -> dict:
+    """What every email about a document shows: its type, owner, when it was handed in, where to see it."""
     local = timezone.localtime(document.uploaded_at)
-    send_email(
-        "document_received",
-        to=[address],
-        context={
-            "document": document,
-            "type_name": document.document_type.name,
-            "student": document.student,
-            "family": document.family,
-            "date": date_format(local, "d/m/Y"),
-            "time": date_format(local, "H:i"),
-            "size": megabytes(document.size),
-            "url": _documents_url(document),
-        },
-    )
+    return {
+        "document": document,
+        "type_name": document.document_type.name,
+        "student": document.student,
+        "family": document.family,
+        "date": date_format(local, "d/m/Y"),
+        "time": date_format(local, "H:i"),
+        "size": megabytes(document.size),
+        "url": _documents_url(document),
+        **extra,
+    }
+
+
+@dataclass(frozen=True)
+class DeskRecord:
+    """A document the secretariat recorded, and who was told by email (empty: nobody could be)."""
+
+    document: Document
+    receipt_to: list[str]
+
+
+def record_desk_document(
+    *,
+    family: Family,
+    document_type: DocumentType,
+    uploaded_file,
+    actor,
+    student: Student | None = None,
+    document_date: datetime.date | None = None,
+    validate: bool = False,
+    today: datetime.date | None = None,
+) -> DeskRecord:
+    """Record a document a family handed in at the desk (paper scanned, or a file sent by email).
+
+    It goes through ``upload_document`` (same checks, quota, replacing, history and completeness)
+    with the staff member as actor; the family's guardians, not the staff member, get the
+    acknowledgement. With ``validate`` (the secretariat has the original in hand) it is validated
+    in the same transaction, so its history shows Fourni then Validé and a failure keeps neither.
+    """
+    document = None
+    try:
+        with transaction.atomic():
+            document = upload_document(
+                family=family,
+                student=student,
+                document_type=document_type,
+                uploaded_file=uploaded_file,
+                document_date=document_date,
+                actor=actor,
+                today=today,
+                send_receipt=False,
+            )
+            if validate:
+                document = validate_document(document=document, actor=actor)
+            recipients = family_emails(document.family_id)
+            _send_desk_receipt(document=document, recipients=recipients)
+    except BaseException:
+        if document is not None:  # upload_document cleans up after itself, not after us
+            delete_file(document.file.name)
+        raise
+    return DeskRecord(document=document, receipt_to=recipients)
+
+
+def _send_desk_receipt(*, document: Document, recipients: list[str]) -> None:
+    validated = document.state == Document.State.VALIDATED
+    send_email("document_recorded", to=recipients, context=_email_context(document, validated=validated))
 
 
 def _lock_for_check(document: Document) -> Document:
@@ -281,25 +355,16 @@ def refuse_document(*, document: Document, actor, reason: str) -> Document:
         locked.refusal_reason = reason
         locked.save(update_fields=["state", "checked_at", "checked_by", "refusal_reason"])
         _record(document=locked, old_state=Document.State.SUBMITTED, actor=actor, at=now, reason=reason)
-        recipients = list(
-            Guardian.objects.filter(memberships__family_id=locked.family_id)
-            .exclude(email="")
-            .values_list("email", flat=True)
-            .distinct()
-        )
+        recipients = family_emails(locked.family_id)
         send_email(
             "document_refused",
             to=recipients,
-            context={
-                "document": locked,
-                "type_name": locked.document_type.name,
-                "student": locked.student,
-                "family": locked.family,
-                "reason": reason,
-                "uploaded_date": date_format(timezone.localtime(locked.uploaded_at), "d/m/Y"),
-                "url": _documents_url(locked),
-                "site": locked.family.site,
-            },
+            context=_email_context(
+                locked,
+                reason=reason,
+                uploaded_date=date_format(timezone.localtime(locked.uploaded_at), "d/m/Y"),
+                site=locked.family.site,
+            ),
         )
         _refresh_completeness(family=locked.family, student=locked.student)
     return locked

@@ -24,6 +24,7 @@ from documents.services import DocumentError, upload_document
 from documents.storage import file_response
 from documents.uploads import sniff
 from extranet.portal import family_required, get_student_or_404, scoped_or_404
+from extranet.scoping import scope_to_staff
 
 
 def staff_required(permission: str):
@@ -161,7 +162,8 @@ def _blank_form_response(document_type: DocumentType):
 @staff_required("documents.view_document")
 def preview(request, document_id):
     """The secretariat's view of a file (the admin embeds it next to Valider / Refuser)."""
-    document = Document.objects.filter(pk=document_id).first()
+    # Staff of another site get the same 404 as for an id that does not exist.
+    document = scope_to_staff(Document.objects.all(), request.user).filter(pk=document_id).first()
     if document is None:
         raise Http404
     return file_response(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,6 +28,7 @@ from extranet.models import (
     SocioProfessionalCategory,
     User,
 )
+from extranet.scoping import scope_to_staff, site_path, visible_site_ids
 
 
 class ReadOnlyAdminMixin:
@@ -39,6 +42,47 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SiteScopedAdminMixin:
+    """Staff see and pick only the objects of the sites they manage (``extranet.scoping``).
+
+    Lists, change pages (another site's id answers "does not exist"), autocompletes, foreign
+    key choices and the list filters on a site, pôle or family all go through it.
+    """
+
+    def get_queryset(self, request):
+        return scope_to_staff(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and getattr(formfield, "queryset", None) is not None:
+            formfield.queryset = scope_to_staff(formfield.queryset, request.user)
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and getattr(formfield, "queryset", None) is not None:
+            formfield.queryset = scope_to_staff(formfield.queryset, request.user)
+        return formfield
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if visible_site_ids(request.user) is None:
+            return filters
+        # A filter on a site (or a pôle, a family…) offers only the values staff may see.
+        return [self._scoped_filter(entry) for entry in filters]
+
+    def _scoped_filter(self, entry):
+        if not isinstance(entry, str):
+            return entry
+        try:
+            field = get_fields_from_path(self.model, entry)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if field.is_relation and field.related_model is not None and site_path(field.related_model):
+            return (entry, admin.RelatedOnlyFieldListFilter)
+        return entry
 
 
 class ChangeRecordInline(ReadOnlyAdminMixin, GenericTabularInline):
@@ -62,7 +106,7 @@ class ChangeRecordInline(ReadOnlyAdminMixin, GenericTabularInline):
 # --- Sites, pôles, seasons, news -------------------------------------------------------------
 
 
-class PoleInline(admin.TabularInline):
+class PoleInline(SiteScopedAdminMixin, admin.TabularInline):
     model = Pole
     fields = ("name", "address")
     extra = 0
@@ -70,7 +114,7 @@ class PoleInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "city", "contact_email", "contact_phone", "house_rules_version")
     search_fields = ("name", "slug", "city")
     prepopulated_fields = {"slug": ("name",)}
@@ -88,7 +132,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pole)
-class PoleAdmin(admin.ModelAdmin):
+class PoleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "site", "address")
     list_filter = ("site",)
     list_select_related = ("site",)
@@ -105,7 +149,7 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(News)
-class NewsAdmin(admin.ModelAdmin):
+class NewsAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "site", "published_at", "expires_at")
     list_filter = ("site",)
     list_select_related = ("site",)
@@ -155,8 +199,12 @@ class UserEditForm(UserChangeForm):
         return cleaned
 
 
+# What a login may do and see: only a superuser sets these.
+RIGHTS_FIELDS = ("is_staff", "is_superuser", "all_sites", "managed_sites", "groups", "user_permissions")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SiteScopedAdminMixin, DjangoUserAdmin):
     """Logins: family logins name a site; staff logins have none and use the admin."""
 
     form = UserEditForm
@@ -166,7 +214,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Identité"), {"fields": ("first_name", "last_name", "email")}),
         (
             _("Droits"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {"fields": ("is_active", *RIGHTS_FIELDS)},
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -206,7 +254,14 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("identifier", "first_name", "last_name", "email")
     ordering = ("identifier",)
     readonly_fields = ("last_login", "date_joined")
-    filter_horizontal = ("groups", "user_permissions")
+    filter_horizontal = ("managed_sites", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        # Only a superuser hands out rights or sites: nobody widens their own reach.
+        return (*readonly, *RIGHTS_FIELDS)
 
 
 # --- Reference data --------------------------------------------------------------------------
@@ -244,24 +299,27 @@ class PaymentMeansAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundEmailAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "subject",
         "recipients",
+        "site",
         "name",
         "state",
         "attempts",
         "sent_at",
         "next_attempt_at",
     )
-    list_filter = ("state", "name")
+    list_filter = ("state", "site", "name")
+    list_select_related = ("site",)
     search_fields = ("subject", "to", "name")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = ["resend"]
     fields = (
         "name",
+        "site",
         "to",
         "subject",
         "state",
@@ -308,7 +366,7 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChangeRecordAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "actor", "content_type", "target_link", "field_label", "old_value", "new_value")
     list_filter = ("content_type",)
     list_select_related = ("actor__site", "content_type")

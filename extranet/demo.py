@@ -678,6 +678,20 @@ def build_staff() -> None:
         is_superuser=False,
     )
     secretariat.groups.add(group)
+    secretariat.managed_sites.set(Site.objects.filter(slug="malakoff"))
+    # Each conservatory has its own secretariat, who sees only its own families.
+    loire = ensure_user(
+        identifier="secretariat.loire",
+        site=None,
+        password=SECRETARIAT_PASSWORD,
+        first_name="Karim",
+        last_name="Benali",
+        email="secretariat@sevre-loire.example.fr",
+        is_staff=True,
+        is_superuser=False,
+    )
+    loire.groups.add(group)
+    loire.managed_sites.set(Site.objects.filter(slug="sevre-loire"))
     ensure_user(
         identifier="admin",
         site=None,

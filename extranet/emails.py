@@ -38,6 +38,18 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def _site_id(context: dict) -> int | None:
+    """The site the email is about, read from its context: staff of that site see it in the outbox."""
+    site = context.get("site")
+    if site is not None and getattr(site, "pk", None):
+        return site.pk
+    for key in ("family", "guardian", "user"):
+        site_id = getattr(context.get(key), "site_id", None)
+        if site_id:
+            return site_id
+    return None
+
+
 def send_email(name: str, *, to: list[str] | str, context: dict) -> OutboundEmail | None:
     """Queue the email ``name`` for ``to``; it leaves when the current transaction commits."""
     recipients = [to] if isinstance(to, str) else [address for address in to if address]
@@ -45,7 +57,12 @@ def send_email(name: str, *, to: list[str] | str, context: dict) -> OutboundEmai
         return None
     subject, text, html = render_email(name, context)
     email = OutboundEmail.objects.create(
-        name=name, to=recipients, subject=subject, body_text=text, body_html=html
+        name=name,
+        site_id=_site_id(context),
+        to=recipients,
+        subject=subject,
+        body_text=text,
+        body_html=html,
     )
     transaction.on_commit(lambda: _deliver_after_commit(email.pk))
     return email

@@ -203,6 +203,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(_("nom"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_staff = models.BooleanField(_("équipe"), default=False)
+    all_sites = models.BooleanField(
+        _("tous les sites"),
+        default=False,
+        help_text=_("Pour un compte de l'équipe : voit les données de tous les sites (service central)."),
+    )
+    managed_sites = models.ManyToManyField(
+        Site,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("sites gérés"),
+        help_text=_(
+            "Pour un compte de l'équipe : les sites dont il voit les familles, élèves, documents, "
+            "dossiers et factures. Sans site ni « tous les sites », il ne voit aucune donnée de famille."
+        ),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 
@@ -299,6 +314,15 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("abandonné")
 
     name = models.CharField(_("modèle"), max_length=100)
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Le site de la famille destinataire, quand il est connu."),
+    )
     to = models.JSONField(_("destinataires"))
     subject = models.CharField(_("objet"), max_length=255)
     body_text = models.TextField(_("texte"))

@@ -6,12 +6,12 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from extranet.admin import ChangeRecordInline
+from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
 from families.models import Family, Guardian, Membership
 from students.models import Student
 
 
-class FamilyMembershipInline(admin.TabularInline):
+class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
     """The guardians of a family; one of them may be the payer."""
 
     model = Membership
@@ -25,7 +25,7 @@ class FamilyMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("guardian")
 
 
-class GuardianMembershipInline(admin.TabularInline):
+class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
     """The families of a guardian (separated parents belong to two households)."""
 
     model = Membership
@@ -39,7 +39,7 @@ class GuardianMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("family")
 
 
-class FamilyStudentInline(admin.TabularInline):
+class FamilyStudentInline(SiteScopedAdminMixin, admin.TabularInline):
     """The pupils of the family, each linked to its own page."""
 
     model = Student
@@ -60,7 +60,7 @@ class FamilyStudentInline(admin.TabularInline):
 
 
 @admin.register(Family)
-class FamilyAdmin(admin.ModelAdmin):
+class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "external_reference",
@@ -102,7 +102,7 @@ class FamilyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(admin.ModelAdmin):
+class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "identifier", "site", "email", "mobile", "city", "updated_at")
     list_filter = ("site", "family_situation", "socio_professional_category")
     list_select_related = ("site", "user")

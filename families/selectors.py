@@ -278,3 +278,14 @@ def family_data_export(family: Family) -> dict:
             for change in changes
         ],
     }
+
+
+def family_emails(family) -> list[str]:
+    """The email addresses of a family's guardians (a family or its id), each once, oldest guardian first."""
+    return list(
+        Guardian.objects.filter(memberships__family=family)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+        .distinct()
+    )

@@ -15,7 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from extranet.admin import ReadOnlyAdminMixin
+from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.scoping import scope_to_staff
 from extranet.models import Pole, Season
 from reenrolment import selectors, services
 from reenrolment.forms import DecisionReasonForm, ReenrolmentWindowForm
@@ -36,7 +37,7 @@ QUEUE_ORDER = (
 
 
 @admin.register(ReenrolmentWindow)
-class ReenrolmentWindowAdmin(admin.ModelAdmin):
+class ReenrolmentWindowAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     form = ReenrolmentWindowForm
     list_display = ["site", "season", "opens_at", "closes_at", "is_open_now"]
     list_filter = ["site", "season"]
@@ -46,7 +47,7 @@ class ReenrolmentWindowAdmin(admin.ModelAdmin):
         return window.is_open()
 
 
-class ChoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ChoiceInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = ReenrolmentChoice
     extra = 0
     fields = ["course", "pole", "kind", "state", "waitlist_position", "from_enrolment"]
@@ -60,7 +61,7 @@ class ChoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
         return choice.course.pole
 
 
-class HistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class HistoryInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = ReenrolmentStateChange
     extra = 0
     fields = ["at", "old_state", "new_state", "actor", "reason"]
@@ -91,7 +92,8 @@ class PoleFilter(admin.SimpleListFilter):
     parameter_name = "pole"
 
     def lookups(self, request, model_admin):
-        return [(pole.pk, f"{pole.site.name} – {pole.name}") for pole in Pole.objects.select_related("site")]
+        poles = scope_to_staff(Pole.objects.select_related("site"), request.user)
+        return [(pole.pk, f"{pole.site.name} – {pole.name}") for pole in poles]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -104,7 +106,9 @@ class CourseFilter(admin.SimpleListFilter):
     parameter_name = "cours"
 
     def lookups(self, request, model_admin):
-        courses = Course.objects.filter(reenrolment_choices__isnull=False).distinct().with_names()
+        courses = scope_to_staff(
+            Course.objects.filter(reenrolment_choices__isnull=False).distinct().with_names(), request.user
+        )
         return [
             (course.pk, f"{course.name} ({course.pole.name}, {course.season.label})") for course in courses
         ]
@@ -124,7 +128,7 @@ DECISIONS = {
 
 
 @admin.register(Reenrolment)
-class ReenrolmentAdmin(admin.ModelAdmin):
+class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "student_name",
         "family_name",
@@ -304,7 +308,7 @@ class ReenrolmentAdmin(admin.ModelAdmin):
     def decision_view(self, request, object_id, decision):
         if decision not in DECISIONS:
             raise PermissionDenied
-        dossier = get_object_or_404(Reenrolment.objects.select_related("student"), pk=object_id)
+        dossier = get_object_or_404(self.get_queryset(request).select_related("student"), pk=object_id)
         if not self.has_change_permission(request, dossier):
             raise PermissionDenied
         needs_reason = decision in {"refuse", "withdraw", "waitlist"}
@@ -333,7 +337,7 @@ class ReenrolmentAdmin(admin.ModelAdmin):
 # --------------------------------------------------------------------------- places per course
 
 
-class WaitingListInline(ReadOnlyAdminMixin, admin.TabularInline):
+class WaitingListInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     """The course's waiting list, in the order in which dossiers became complete, then were sent."""
 
     model = ReenrolmentChoice
@@ -373,7 +377,7 @@ class WaitingListInline(ReadOnlyAdminMixin, admin.TabularInline):
         return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S") if value else "—"
 
 
-class SeatInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SeatInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = Enrolment
     fk_name = "course"
     extra = 0
@@ -393,7 +397,7 @@ class SeatInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(NextSeasonCourse)
-class NextSeasonCourseAdmin(admin.ModelAdmin):
+class NextSeasonCourseAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "pole",

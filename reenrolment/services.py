@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from extranet.emails import send_email
 from extranet.models import Season, Site
-from families.models import Guardian
+from families.selectors import family_emails
 from reenrolment import rules, selectors
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
 from students.models import Course, CourseCategory, Enrolment, SchoolRecord, Student
@@ -194,16 +194,6 @@ def _lock_window_for_saving(window_id: int) -> ReenrolmentWindow:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def family_emails(family) -> list[str]:
-    return list(
-        Guardian.objects.filter(memberships__family=family)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-        .distinct()
-    )
 
 
 def house_rules_version(site: Site) -> str:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from extranet.admin import ChangeRecordInline
+from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
 from students.models import (
     Course,
     Cycle,
@@ -18,7 +18,7 @@ from students.models import (
 )
 
 
-class SchoolRecordInline(admin.TabularInline):
+class SchoolRecordInline(SiteScopedAdminMixin, admin.TabularInline):
     model = SchoolRecord
     fields = ("season", "school_name", "school_level")
     extra = 0
@@ -27,7 +27,7 @@ class SchoolRecordInline(admin.TabularInline):
         return super().get_queryset(request).select_related("season", "school_level")
 
 
-class StudentEnrolmentInline(admin.TabularInline):
+class StudentEnrolmentInline(SiteScopedAdminMixin, admin.TabularInline):
     model = Enrolment
     fields = ("course", "season", "status", "created_at")
     readonly_fields = ("season", "created_at")
@@ -39,7 +39,7 @@ class StudentEnrolmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("season", "course__season")
 
 
-class RepertoireEntryInline(admin.TabularInline):
+class RepertoireEntryInline(SiteScopedAdminMixin, admin.TabularInline):
     model = RepertoireEntry
     fields = ("season", "discipline", "work", "composer")
     extra = 0
@@ -49,7 +49,7 @@ class RepertoireEntryInline(admin.TabularInline):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "family", "site", "birth_date", "image_rights", "updated_at")
     list_filter = ("family__site", "image_rights", "enrolments__season", "enrolments__course__discipline")
     list_select_related = ("family__site",)
@@ -108,7 +108,7 @@ class CycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "season",
@@ -173,7 +173,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("student", "course", "pole", "season", "status", "created_at")
     list_filter = ("season", "status", "course__pole", "course__discipline", "course__category")
     list_select_related = ("student", "course__pole", "course__season", "season")
@@ -190,7 +190,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepertoireEntry)
-class RepertoireEntryAdmin(admin.ModelAdmin):
+class RepertoireEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("work", "composer", "student", "season", "discipline")
     list_filter = ("season", "discipline")
     list_select_related = ("student", "season", "discipline")

@@ -1,6 +1,7 @@
 """Who may open each documents URL: anonymous → login, other family → 404, staff-only → refused."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
@@ -19,6 +20,7 @@ COVERED_URLS = {
     "documents:staff_blank_form",
     "admin:documents_document_validate",
     "admin:documents_document_refuse",
+    "admin:documents_document_desk",
 }
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,7 @@ def urls(mandate):
         "documents:staff_blank_form": reverse("documents:staff_blank_form", args=[mandate.pk]),
         "admin:documents_document_validate": reverse("admin:documents_document_validate", args=[document.pk]),
         "admin:documents_document_refuse": reverse("admin:documents_document_refuse", args=[document.pk]),
+        "admin:documents_document_desk": reverse("admin:documents_document_desk"),
     }
 
 
@@ -108,7 +111,10 @@ def test_staff_only_views_refuse_families(other_family_portal, urls, name):
     assert other_family_portal.get(urls[name]).status_code == 403
 
 
-@pytest.mark.parametrize("name", ["admin:documents_document_validate", "admin:documents_document_refuse"])
+@pytest.mark.parametrize(
+    "name",
+    ["admin:documents_document_validate", "admin:documents_document_refuse", "admin:documents_document_desk"],
+)
 def test_admin_actions_refuse_families(other_family_portal, urls, name):
     response = other_family_portal.get(urls[name])
     assert response.status_code == 302
@@ -119,3 +125,12 @@ def test_admin_actions_refuse_families(other_family_portal, urls, name):
 def test_portal_pages_refuse_staff_without_a_family(client, urls, name):
     client.force_login(StaffUserFactory(is_superuser=True))
     assert client.get(urls[name]).status_code == 403
+
+
+def test_recording_a_document_received_needs_the_add_permission(client, urls):
+    viewer = StaffUserFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_document"))
+    client.force_login(viewer)
+    assert client.get(urls["admin:documents_document_desk"]).status_code == 403
+    viewer.user_permissions.add(Permission.objects.get(codename="add_document"))
+    assert client.get(urls["admin:documents_document_desk"]).status_code == 200

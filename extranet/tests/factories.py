@@ -95,8 +95,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffUserFactory(UserFactory):
+    """A staff login of the central service (sees every site); pass ``all_sites=False`` and
+    ``managed_sites=[...]`` for a site's own secretariat."""
+
     site = None
     is_staff = True
+    all_sites = True
+
+    @factory.post_generation
+    def managed_sites(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.managed_sites.set(extracted)
     identifier = factory.Sequence(lambda n: f"staff.{n}")
 
 

@@ -8,9 +8,9 @@ from extranet.emails import send_email
 from extranet.management.progress import ProgressBar
 from extranet.management.sites import add_site_argument, site_from_option
 from families.models import Family
+from families.selectors import family_emails
 from reenrolment.management.base import local
 from reenrolment.selectors import OPEN, dossiers_for_reminder, window_for_site, window_phase
-from reenrolment.services import family_emails
 
 
 def _missing_names(family, student) -> list[str]:
