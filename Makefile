@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-dev migrate messages seed lint format bench clean
+.PHONY: run test install install-dev migrate messages catalogues seed lint format bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ install-dev: $(VENV)/.installed-dev
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
+# After changing texts: refresh the English catalogue (then translate what is new or fuzzy)
+# and rewrite the French plural forms from it.
+catalogues: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+	DEBUG=1 $(PY) manage.py french_plurals
+
 run: export DEBUG = 1
 run: install messages
 	$(PY) manage.py migrate --no-input -v 0
@@ -31,7 +37,7 @@ run: install messages
 	@echo ""
 	@echo "Tutti is at http://127.0.0.1:8000"
 	@echo "  family:      site Malakoff, famille.demo / Demo2026x (also famille.demo2, famille.voisin)"
-	@echo "  secretariat: http://127.0.0.1:8000/admin/  secretariat / Secretariat2026"
+	@echo "  secretariat: http://127.0.0.1:8000/admin/  secretariat / Secretariat2026 (Malakoff; secretariat.loire for Sèvre Loire)"
 	@echo "  superuser:   admin / Admin2026x"
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:8000

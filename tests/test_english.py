@@ -5,11 +5,9 @@ holds the English. These tests read that .po with a small parser (no extra depen
 check it with msgfmt when gettext is installed, and check that Django serves its translations.
 """
 
-import ast
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from gettext import GNUTranslations
 from pathlib import Path
 
@@ -18,81 +16,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from extranet.po import Entry, read_po
+
 PO_PATH = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-
-
-@dataclass
-class Entry:
-    msgid: str = ""
-    msgid_plural: str | None = None
-    msgctxt: str | None = None
-    msgstr: str = ""
-    msgstr_plural: dict[int, str] = field(default_factory=dict)
-    flags: set[str] = field(default_factory=set)
-    line: int = 0
-
-    @property
-    def translations(self) -> list[str]:
-        if self.msgid_plural is None:
-            return [self.msgstr]
-        return [self.msgstr_plural.get(index, "") for index in range(2)]
-
-
-def _unquote(text: str) -> str:
-    # A .po string is a C string; its escapes (\" \\ \n \t) read the same in Python.
-    return ast.literal_eval(text)
-
-
-def read_po(path: Path) -> tuple[Entry | None, list[Entry]]:
-    """(header, entries) of a .po file; obsolete (#~) entries are left out."""
-    entries: list[Entry] = []
-    current: Entry | None = None
-    target: tuple[str, int | None] | None = None
-
-    def finish():
-        nonlocal current, target
-        if current is not None:
-            entries.append(current)
-        current, target = None, None
-
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            finish()
-            continue
-        if line.startswith("#~"):
-            continue
-        if current is None:
-            current = Entry(line=number)
-        if line.startswith("#,"):
-            current.flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
-            continue
-        if line.startswith("#"):
-            continue
-        match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?\s+(".*")$', line)
-        if match:
-            keyword, index, text = match.group(1), match.group(2), _unquote(match.group(3))
-            target = (keyword, int(index) if index is not None else None)
-        elif line.startswith('"') and target is not None:
-            text = _unquote(line)
-        else:
-            raise AssertionError(f"{path}:{number}: unexpected line {raw!r}")
-        keyword, index = target
-        if keyword == "msgstr" and index is not None:
-            current.msgstr_plural[index] = current.msgstr_plural.get(index, "") + text
-        elif keyword == "msgid_plural":
-            current.msgid_plural = (current.msgid_plural or "") + text
-        elif keyword == "msgctxt":
-            current.msgctxt = (current.msgctxt or "") + text
-        else:
-            setattr(current, keyword, getattr(current, keyword) + text)
-    finish()
-
-    header = entries[0] if entries and entries[0].msgid == "" else None
-    return header, [entry for entry in entries if entry.msgid != ""]
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ COMMANDS = {
     "send_credentials": (
         ["--dry-run"],
         False,
-        "Simulation : 0 e-mails de bienvenue à envoyer sur le site sevre-loire",
+        "Simulation : 0 e-mail de bienvenue à envoyer sur le site sevre-loire",
     ),
     "reenrolment_open": (
         ["--season", "2026/2027", "--dry-run"],
@@ -29,7 +29,7 @@ COMMANDS = {
     ),
     "reenrolment_close": (["--dry-run"], True, f"Simulation : la période 2026/2027 de {LOIRE} fermerait le "),
     "reenrolment_status": ([], True, f"{LOIRE} – saison 2026/2027 : période ouverte"),
-    "reenrolment_remind": (["--dry-run"], True, "Simulation : 0 familles à relancer"),
+    "reenrolment_remind": (["--dry-run"], True, "Simulation : 0 famille à relancer"),
 }
 
 

@@ -92,7 +92,7 @@ def test_send_pending_emails_sends_it_once_the_server_is_back(settings, django_c
     settings.EMAIL_BACKEND = LOCMEM
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 0 toujours en échec."  # not due yet
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyé, 0 toujours en échec."  # not due yet
     OutboundEmail.objects.filter(pk=email.pk).update(
         next_attempt_at=timezone.now() - datetime.timedelta(minutes=1)
     )
@@ -112,7 +112,7 @@ def test_send_pending_emails_counts_the_emails_still_failing(settings, django_ca
     OutboundEmail.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(minutes=1))
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 2 toujours en échec."
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyé, 2 toujours en échec."
     assert OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING).count() == 2
 
 
@@ -127,7 +127,7 @@ def test_an_email_is_abandoned_after_the_last_attempt(settings, django_capture_o
     assert email.attempts == 2
     out = io.StringIO()
     call_command("send_pending_emails", stdout=out)
-    assert out.getvalue().strip() == "E-mails en attente : 0 envoyés, 0 toujours en échec."
+    assert out.getvalue().strip() == "E-mails en attente : 0 envoyé, 0 toujours en échec."
 
 
 def test_a_sent_email_is_not_sent_twice(django_capture_on_commit_callbacks):

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def setup() -> Group:
     out = io.StringIO()
     call_command("setup_secretariat_group", stdout=out)
-    assert out.getvalue().startswith('Group "Secrétariat": ')
+    assert out.getvalue().startswith("Groupe « Secrétariat » : ")
     return Group.objects.get(name="Secrétariat")
 
 

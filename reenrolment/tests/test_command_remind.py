@@ -87,8 +87,8 @@ def test_one_family_is_counted_in_the_singular(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         out = run("--site", "malakoff")
     assert out.strip() == (
-        "Rappels envoyés à 1 famille (1 élève sans demande envoyée, 0 dossiers incomplets) ; "
-        "0 familles sans adresse e-mail."
+        "Rappels envoyés à 1 famille (1 élève sans demande envoyée, 0 dossier incomplet) ; "
+        "0 famille sans adresse e-mail."
     )
     assert len(mail.outbox) == 1
 

@@ -61,7 +61,7 @@ def test_an_empty_window_says_so():
     assert "Dossiers : 0" in lines
     assert "  aucun dossier" in lines
     assert "  aucun cours pour cette saison" in lines
-    assert lines[-1] == "Résumé : 0 dossiers, 0 cours dont 0 complets."
+    assert lines[-1] == "Résumé : 0 dossier, 0 cours dont 0 complet."
 
 
 def test_refuses_a_site_without_window():

@@ -7,6 +7,7 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import ngettext
 
 GROUP_NAME = "Secrétariat"
 
@@ -81,12 +82,20 @@ def setup_secretariat_group() -> tuple[Group, int]:
 
 class Command(BaseCommand):
     help = (
-        'Creates or updates the "Secrétariat" group: view, add and change on families, pupils, '
-        "courses, documents, re-enrolments and billing; sites, pôles, seasons, news and payment "
-        "means; read-only logins, change history and outbox; no deletion of invoices. "
-        "Idempotent: run it after each upgrade, then add staff accounts to the group."
+        "Crée ou met à jour le groupe « Secrétariat » : consulter, ajouter et modifier familles, élèves, "
+        "cours, documents, réinscriptions et facturation ; sites, pôles, saisons, actualités et moyens de "
+        "paiement ; comptes, historique des modifications et e-mails en lecture seule ; jamais de "
+        "suppression de facture. Sans effet s'il est déjà à jour : à relancer après chaque mise à jour, "
+        "puis ajoutez les comptes de l'équipe au groupe."
     )
 
     def handle(self, *args, **options):
         group, count = setup_secretariat_group()
-        self.stdout.write(f'Group "{group.name}": {count} permissions.')
+        self.stdout.write(
+            ngettext(
+                "Groupe « %(group)s » : %(count)d permission.",
+                "Groupe « %(group)s » : %(count)d permissions.",
+                count,
+            )
+            % {"group": group.name, "count": count}
+        )
