@@ -676,6 +676,7 @@ def build_staff() -> None:
         email="secretariat@malakoff.example.fr",
         is_staff=True,
         is_superuser=False,
+        all_sites=False,
     )
     secretariat.groups.add(group)
     secretariat.managed_sites.set(Site.objects.filter(slug="malakoff"))
@@ -689,6 +690,7 @@ def build_staff() -> None:
         email="secretariat@sevre-loire.example.fr",
         is_staff=True,
         is_superuser=False,
+        all_sites=False,
     )
     loire.groups.add(group)
     loire.managed_sites.set(Site.objects.filter(slug="sevre-loire"))

@@ -268,3 +268,12 @@ def test_after_a_check_the_next_document_offered_is_one_of_the_sites(client, two
     # …but another site's: the queue comes back empty instead of opening it.
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:documents_document_changelist")
+
+
+def test_the_demo_narrows_a_secretariat_that_saw_every_site(settings):
+    """A demo database from before site scoping: its secretariat was migrated to all sites."""
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    User.objects.filter(identifier="secretariat").update(all_sites=True)
+    call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.get(identifier="secretariat", site=None).all_sites
