@@ -74,14 +74,18 @@ class SiteScopedAdminMixin:
         return [self._scoped_filter(entry) for entry in filters]
 
     def _scoped_filter(self, entry):
-        if not isinstance(entry, str):
+        if isinstance(entry, tuple) and entry[1] is admin.RelatedFieldListFilter:
+            path = entry[0]
+        elif isinstance(entry, str):
+            path = entry
+        else:
             return entry
         try:
-            field = get_fields_from_path(self.model, entry)[-1]
+            field = get_fields_from_path(self.model, path)[-1]
         except (FieldDoesNotExist, NotRelationField):
             return entry
         if field.is_relation and field.related_model is not None and site_path(field.related_model):
-            return (entry, admin.RelatedOnlyFieldListFilter)
+            return (path, admin.RelatedOnlyFieldListFilter)
         return entry
 
 
