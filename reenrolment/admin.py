@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
-from extranet.scoping import scope_to_staff
 from extranet.models import Pole, Season
+from extranet.scoping import scope_to_staff
 from reenrolment import selectors, services
 from reenrolment.forms import DecisionReasonForm, ReenrolmentWindowForm
 from reenrolment.models import (

@@ -106,6 +106,7 @@ class StaffUserFactory(UserFactory):
     def managed_sites(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.managed_sites.set(extracted)
+
     identifier = factory.Sequence(lambda n: f"staff.{n}")
 
 
