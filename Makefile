@@ -55,6 +55,7 @@ format: install-dev
 
 bench: install-dev
 	$(PY) bench/seed_families.py 2000
+	$(PY) bench/import_families.py
 	$(PY) bench/upload.py
 	$(PY) bench/reenrolment.py
 
