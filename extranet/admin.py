@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -390,3 +393,34 @@ class ChangeRecordAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
         except NoReverseMatch:
             return str(record.object_id)
         return format_html('<a href="{}">n° {}</a>', url, record.object_id)
+
+
+# --- Login lockouts (django-axes) --------------------------------------------------------------
+
+
+def _scope_login_records(queryset, user):
+    """Axes records name a login "<site slug>:<identifier>": a site's staff see their sites' only."""
+    site_ids = visible_site_ids(user)
+    if site_ids is None:
+        return queryset
+    prefixes = Q()
+    for slug in Site.objects.filter(pk__in=site_ids).values_list("slug", flat=True):
+        prefixes |= Q(username__startswith=f"{slug}:")
+    return queryset.filter(prefixes) if prefixes else queryset.none()
+
+
+class _SiteScopedLoginRecordsMixin:
+    def get_queryset(self, request):
+        return _scope_login_records(super().get_queryset(request), request.user)
+
+
+for _model, _model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):  # axes registers them unless AXES_ENABLE_ADMIN is off
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(_model_admin.__name__, (_SiteScopedLoginRecordsMixin, _model_admin), {})
+        )

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -83,7 +84,9 @@ def test_the_secretariat_opens_every_changelist_and_every_change_page(secretaria
     for model in admin.site._registry:
         response = secretariat.get(changelist_url(model))
         assert response.status_code == 200, model._meta.label
-        obj = scope_to_staff(model._default_manager.all(), user).first()
+        request = RequestFactory().get("/admin/")
+        request.user = user
+        obj = admin.site._registry[model].get_queryset(request).first()
         if site_path(model) is not None and model._meta.label != "axes.AccessAttempt":
             assert obj is not None, f"no {model._meta.label} of Malakoff to open"
         if obj is not None:

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
@@ -287,3 +288,18 @@ def test_no_list_names_another_site_not_even_in_its_filters(client, two_sites):
         page = client.get(url).content.decode()
         assert "Clamart" not in page, model._meta.label
         assert "CLAMART" not in page, model._meta.label
+
+
+def test_login_lockouts_are_listed_for_the_sites_own_logins_only(client, two_sites):
+    here, there, *_ = two_sites
+    for username in ("malakoff:claire.dubois", "clamart:claire.dubois", "secretariat"):
+        AccessAttempt.objects.create(
+            username=username, ip_address="192.0.2.1", user_agent="test", failures_since_start=5
+        )
+    client.force_login(secretariat_of(here))
+    response = client.get(reverse("admin:axes_accessattempt_changelist"))
+    assert [attempt.username for attempt in response.context["cl"].result_list] == ["malakoff:claire.dubois"]
+    central = StaffUserFactory(all_sites=True, is_superuser=True)
+    client.force_login(central)
+    response = client.get(reverse("admin:axes_accessattempt_changelist"))
+    assert len(response.context["cl"].result_list) == 3
