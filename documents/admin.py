@@ -30,6 +30,7 @@ from documents.services import (
 )
 from documents.uploads import JPEG, KINDS, PDF, PNG, UploadRefused, check_upload, kinds_label
 from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.exports import Column, export_csv_action
 from extranet.scoping import scope_to_staff
 from families.models import Family
 from students.models import Student
@@ -196,6 +197,22 @@ class DocumentStateChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("historique des états")
 
 
+export_documents = export_csv_action(
+    [
+        "family",
+        "student",
+        "document_type",
+        "original_name",
+        "uploaded_at",
+        (_("taille (Mo)"), lambda document: document.size_mb),
+        "state",
+        Column("checked_by", format=lambda user: user.get_full_name()),
+        "refusal_reason",
+    ],
+    filename="documents",
+)
+
+
 @admin.register(Document)
 class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     """Documents à vérifier: the Fourni ones, oldest first, with a preview and Valider / Refuser."""
@@ -223,7 +240,7 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     ]
     ordering = ["uploaded_at", "pk"]
     list_per_page = 50
-    actions = ["validate_selected", "refuse_selected"]
+    actions = ["validate_selected", "refuse_selected", export_documents]
     inlines = [DocumentStateChangeInline]
     change_form_template = "admin/documents/document/change_form.html"
     fieldsets = [

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.exports import Column, export_csv_action
+from extranet.phones import format_phone
 from families.models import Family, Guardian, Membership
 from students.models import Student
 
@@ -59,6 +61,47 @@ class FamilyStudentInline(SiteScopedAdminMixin, admin.TabularInline):
         return False
 
 
+def _payer(family: Family) -> Guardian | None:
+    """The family's payer, from the ``export_payers`` prefetch."""
+    return family.export_payers[0].guardian if family.export_payers else None
+
+
+def _payer_email(family: Family) -> str:
+    payer = _payer(family)
+    return payer.email if payer else ""
+
+
+def _payer_mobile(family: Family) -> str:
+    payer = _payer(family)
+    return payer.mobile if payer else ""
+
+
+export_families = export_csv_action(
+    [
+        "name",
+        "external_reference",
+        "site",
+        "address",
+        "postal_code",
+        "city",
+        "billing_mode",
+        "payment_means",
+        "family_quotient",
+        (_("payeur"), _payer),
+        (_("e-mail du payeur"), _payer_email),
+        Column(_payer_mobile, _("mobile du payeur"), format=format_phone),
+    ],
+    filename="familles",
+    prefetch_related=[
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(is_payer=True).select_related("guardian"),
+            to_attr="export_payers",
+        )
+    ],
+)
+
+
 @admin.register(Family)
 class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -92,6 +135,7 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
     )
     inlines = [FamilyMembershipInline, FamilyStudentInline, ChangeRecordInline]
+    actions = [export_families]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(student_count=Count("students", distinct=True))
@@ -99,6 +143,40 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("élèves"), ordering="student_count")
     def student_count(self, family: Family) -> int:
         return family.student_count
+
+
+def _families_of(guardian: Guardian) -> list[str]:
+    return [membership.family.name for membership in guardian.export_memberships]
+
+
+def _is_payer(guardian: Guardian) -> bool:
+    return any(membership.is_payer for membership in guardian.export_memberships)
+
+
+export_guardians = export_csv_action(
+    [
+        "civility",
+        "last_name",
+        "first_name",
+        (_("familles"), _families_of),
+        "email",
+        Column("phone_home", format=format_phone),
+        Column("phone_work", format=format_phone),
+        Column("mobile", format=format_phone),
+        "city",
+        (_("payeur"), _is_payer),
+        "user__identifier",
+        "user__last_login",
+    ],
+    filename="responsables",
+    prefetch_related=[
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("family").order_by("family__name", "pk"),
+            to_attr="export_memberships",
+        )
+    ],
+)
 
 
 @admin.register(Guardian)
@@ -132,6 +210,7 @@ class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
+    actions = [export_guardians]
 
     @admin.display(description=_("identifiant"), ordering="user__identifier")
     def identifier(self, guardian: Guardian) -> str:

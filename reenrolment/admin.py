@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.exports import export_csv_action
 from extranet.models import Pole, Season
 from extranet.scoping import scope_to_staff
 from reenrolment import selectors, services
@@ -127,6 +128,38 @@ DECISIONS = {
 }
 
 
+def _courses_asked(dossier) -> list[str]:
+    return [choice.course.name for choice in dossier.choices.all()]
+
+
+def _waitlist_positions(dossier) -> list[str]:
+    return [
+        f"{choice.course.name} ({_('attente n° %(rank)s') % {'rank': choice.waitlist_position}})"
+        for choice in dossier.choices.all()
+        if choice.state == ReenrolmentChoice.State.WAITLISTED and choice.waitlist_position is not None
+    ]
+
+
+export_reenrolments = export_csv_action(
+    [
+        "student",
+        "student__family",
+        "window__site",
+        "window__season",
+        "state",
+        "administrative",
+        "submitted_at",
+        "complete_at",
+        (gettext_lazy("cours demandés"), _courses_asked),
+        (gettext_lazy("rang en liste d'attente"), _waitlist_positions),
+        "information",
+        "house_rules_version",
+    ],
+    filename="reinscriptions",
+    prefetch_related=["choices__course"],
+)
+
+
 @admin.register(Reenrolment)
 class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -158,7 +191,7 @@ class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["student__family", "window__site", "window__season"]
     date_hierarchy = "submitted_at"
-    actions = ["validate_selected", "waitlist_selected", "refuse_selected"]
+    actions = ["validate_selected", "waitlist_selected", "refuse_selected", export_reenrolments]
     inlines = [ChoiceInline, HistoryInline]
     change_form_template = "admin/reenrolment/reenrolment/change_form.html"
     readonly_fields = [

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.exports import export_csv_action
 from students.models import (
     Course,
     Cycle,
@@ -48,6 +49,43 @@ class RepertoireEntryInline(SiteScopedAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("season", "discipline")
 
 
+def _school_level_next_season(student: Student):
+    records = student.export_next_school_records
+    return records[0].school_level if records else None
+
+
+def _current_courses(student: Student) -> list[str]:
+    return [enrolment.course.name for enrolment in student.export_current_enrolments]
+
+
+export_students = export_csv_action(
+    [
+        "last_name",
+        "first_name",
+        "birth_date",
+        "family",
+        (_("niveau scolaire de la saison à venir"), _school_level_next_season),
+        "image_rights",
+        (_("cours de la saison en cours"), _current_courses),
+    ],
+    filename="eleves",
+    prefetch_related=[
+        Prefetch(
+            "school_records",
+            queryset=SchoolRecord.objects.filter(season__is_next=True).select_related("school_level"),
+            to_attr="export_next_school_records",
+        ),
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.filter(season__is_current=True, status=Enrolment.Status.ACTIVE)
+            .select_related("course")
+            .order_by("course__name", "pk"),
+            to_attr="export_current_enrolments",
+        ),
+    ],
+)
+
+
 @admin.register(Student)
 class StudentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "family", "site", "birth_date", "image_rights", "updated_at")
@@ -85,6 +123,7 @@ class StudentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
     )
     inlines = [SchoolRecordInline, StudentEnrolmentInline, RepertoireEntryInline, ChangeRecordInline]
+    actions = [export_students]
 
     @admin.display(description=_("site"), ordering="family__site__name")
     def site(self, student: Student):
@@ -172,6 +211,22 @@ class CourseAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         return course.timetable
 
 
+export_enrolments = export_csv_action(
+    [
+        "student",
+        "student__family",
+        "season",
+        "course__name",
+        "course__pole",
+        "course__teacher_name",
+        (_("horaire"), lambda enrolment: enrolment.course.timetable),
+        "status",
+    ],
+    filename="inscriptions",
+    select_related=["course"],
+)
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("student", "course", "pole", "season", "status", "created_at")
@@ -183,6 +238,7 @@ class EnrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("season",)
     fields = ("student", "course", "season", "status", "created_at")
     date_hierarchy = "created_at"
+    actions = [export_enrolments]
 
     @admin.display(description=_("pôle"), ordering="course__pole__name")
     def pole(self, enrolment: Enrolment):
