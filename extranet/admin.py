@@ -137,6 +137,11 @@ class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
     )
 
+    def has_add_permission(self, request):
+        # A conservatory's secretariat keeps its own site up to date; opening a new site (which
+        # it would not even see) is for central staff.
+        return visible_site_ids(request.user) is None and super().has_add_permission(request)
+
 
 @admin.register(Pole)
 class PoleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):

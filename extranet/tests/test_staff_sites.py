@@ -303,3 +303,16 @@ def test_login_lockouts_are_listed_for_the_sites_own_logins_only(client, two_sit
     client.force_login(central)
     response = client.get(reverse("admin:axes_accessattempt_changelist"))
     assert len(response.context["cl"].result_list) == 3
+
+
+def test_a_sites_secretariat_updates_its_site_but_does_not_open_new_ones(client, two_sites):
+    here, there, *_ = two_sites
+    user = secretariat_of(here)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_site", "change_site"]))
+    client.force_login(user)
+    assert client.get(reverse("admin:extranet_site_change", args=[here.pk])).status_code == 200
+    assert client.get(reverse("admin:extranet_site_add")).status_code == 403
+    central = StaffUserFactory(all_sites=True)
+    central.user_permissions.add(Permission.objects.get(codename="add_site"))
+    client.force_login(central)
+    assert client.get(reverse("admin:extranet_site_add")).status_code == 200
