@@ -45,7 +45,7 @@ from students.tests.factories import (
     RepertoireEntryFactory,
     StudentFactory,
 )
-from tests.test_browser import chromium_page, log_in
+from tests.browser import chromium_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -5,48 +5,21 @@ Never downloads a browser: it launches /usr/bin/chromium (`.ci/run` installs the
 
 import datetime
 import re
-from contextlib import contextmanager
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from extranet.tests.factories import NewsFactory, SiteFactory, civility, current_season, next_season
 from families.tests.factories import FamilyFactory, guardian_of
 from students.tests.factories import CourseFactory, EnrolmentFactory, RepertoireEntryFactory, StudentFactory
+from tests.browser import chromium_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MAIN_TABS = ["Accueil", "Famille", "Élèves", "Facturation", "Accessibilité", "Mot de passe"]
 PUPIL_TABS = ["Identité", "Cours", "Historique", "Répertoire", "Réinscription", "Documents fournis"]
-
-
-@contextmanager
-def chromium_page(width, height):
-    """A French Chromium page of the given size.
-
-    Playwright starts inside each test, once its data is in the database, and nothing in the
-    ``with`` block touches the database: Playwright's event loop gives the block another
-    context, where Django would open another database connection.
-    """
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.fixture
@@ -66,18 +39,6 @@ def identifier():
         site=site, title="Réinscriptions 2026/2027", published_at=timezone.now() - datetime.timedelta(days=1)
     )
     return guardian.user.identifier
-
-
-def log_in(page, base_url, identifier):
-    page.goto(base_url + "/")
-    expect(page).to_have_url(re.compile(r"/connexion/$"))
-    expect(page.get_by_role("heading", name="Accès usager")).to_be_visible()
-    expect(page.get_by_role("link", name="Mot de passe perdu")).to_be_visible()
-    page.get_by_label("Site").select_option("malakoff")
-    page.get_by_label("Identifiant").fill(identifier)
-    page.get_by_label("Mot de passe").fill("Motdepasse1")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Accueil", level=1)).to_be_visible()
 
 
 def main_menu(page):
