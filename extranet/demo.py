@@ -665,35 +665,29 @@ def build_student(catalogue: Catalogue, family: Family, spec: StudentSpec, *, ci
     return student
 
 
+# Each conservatory has its own secretariat, who sees only its own families.
+SECRETARIATS = [
+    ("secretariat", "Nathalie", "Roux", "secretariat@malakoff.example.fr", "malakoff"),
+    ("secretariat.loire", "Karim", "Benali", "secretariat@sevre-loire.example.fr", "sevre-loire"),
+]
+
+
 def build_staff() -> None:
     group, _count = setup_secretariat_group()
-    secretariat = ensure_user(
-        identifier="secretariat",
-        site=None,
-        password=SECRETARIAT_PASSWORD,
-        first_name="Nathalie",
-        last_name="Roux",
-        email="secretariat@malakoff.example.fr",
-        is_staff=True,
-        is_superuser=False,
-        all_sites=False,
-    )
-    secretariat.groups.add(group)
-    secretariat.managed_sites.set(Site.objects.filter(slug="malakoff"))
-    # Each conservatory has its own secretariat, who sees only its own families.
-    loire = ensure_user(
-        identifier="secretariat.loire",
-        site=None,
-        password=SECRETARIAT_PASSWORD,
-        first_name="Karim",
-        last_name="Benali",
-        email="secretariat@sevre-loire.example.fr",
-        is_staff=True,
-        is_superuser=False,
-        all_sites=False,
-    )
-    loire.groups.add(group)
-    loire.managed_sites.set(Site.objects.filter(slug="sevre-loire"))
+    for identifier, first_name, last_name, email, site_slug in SECRETARIATS:
+        secretariat = ensure_user(
+            identifier=identifier,
+            site=None,
+            password=SECRETARIAT_PASSWORD,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            is_staff=True,
+            is_superuser=False,
+            all_sites=False,
+        )
+        secretariat.groups.add(group)
+        secretariat.managed_sites.set(Site.objects.filter(slug=site_slug))
     ensure_user(
         identifier="admin",
         site=None,
