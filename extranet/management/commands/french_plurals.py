@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from extranet.po import quote, read_po
 
@@ -69,4 +70,7 @@ class Command(BaseCommand):
         text = french_catalogue()
         path.write_text(text, encoding="utf-8")
         count = text.count("\nmsgid_plural ")
-        self.stdout.write(f"{path} : {count} pluriels.")
+        self.stdout.write(
+            ngettext("%(path)s : %(count)d pluriel.", "%(path)s : %(count)d pluriels.", count)
+            % {"path": path, "count": count}
+        )
