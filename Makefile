@@ -46,6 +46,7 @@ test: install-dev messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-dev
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

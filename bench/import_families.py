@@ -149,7 +149,7 @@ def main() -> None:
             env,
             "shell",
             "-c",
-            "from extranet.models import Site; "
+            "from extranet.base.models import Site; "
             f"Site.objects.get_or_create(slug='{SITE}', defaults={{'name': 'Banc d\\'essai import'}})",
         )
         first, first_wall = timed(env, "import_families", "--site", SITE, str(csv_path))

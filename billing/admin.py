@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
-from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
 
 
 @admin.register(Tariff)

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.models import PaymentMeans, Season, Site
+from extranet.base.models import PaymentMeans, Season, Site
 from families.models import Family
 from students.models import CourseCategory, Student
 

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
 from billing.models import Instalment, Invoice
-from extranet.portal import family_required
+from extranet.base.portal import family_required
 
 ZERO = Decimal("0.00")
 

@@ -29,9 +29,9 @@ from documents.services import (
     validate_document,
 )
 from documents.uploads import JPEG, KINDS, PDF, PNG, UploadRefused, check_upload, kinds_label
-from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
-from extranet.exports import Column, export_csv_action
-from extranet.scoping import scope_to_staff
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.exports import Column, export_csv_action
+from extranet.base.scoping import scope_to_staff
 from families.models import Family
 from students.models import Student
 

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.storage import save_file
 from documents.uploads import JPEG, PDF, PNG, check_upload
-from extranet.models import User
+from extranet.base.models import User
 from families.models import Family, Guardian
 from students.models import Student
 

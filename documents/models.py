@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.models import StateChange
+from extranet.base.models import StateChange
 from families.models import Family
 from students.models import Student
 

@@ -4,8 +4,9 @@ Requirement rules (``DocumentType.requirement``):
 
 * ``always``: required;
 * ``direct_debit``: required only when the family pays by direct debit;
-* ``dance``: required only for a pupil with an active enrolment (current or next season) or a
-  re-enrolment choice for next season in a dance discipline;
+* ``dance``: required only for the pupils the re-enrolment rules say dance (registered with
+  ``register_requirement_condition``: an active dance enrolment, current or next season, or a
+  dance choice for next season);
 * ``reduced_tariff``: listed "À fournir" with a note (without it the highest tariff applies),
   but never blocks the dossier's completeness;
 * ``optional``: may be handed in, never listed as missing.
@@ -18,18 +19,20 @@ queries, whatever the number of pupils and documents.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import validity
 from documents.models import Document, DocumentType
-from extranet.models import Season
-from extranet.todo import TodoItem
-from students.models import Enrolment, Student
+from extranet.base.models import Season
+from extranet.base.todo import TodoItem
+from students.models import Student
 
 HANDED_IN = (Document.State.SUBMITTED, Document.State.VALIDATED)
 BLOCKING = (
@@ -72,25 +75,21 @@ def pays_by_direct_debit(family) -> bool:
     return bool(means and means.is_direct_debit)
 
 
-def dance_condition():
-    """Pupils who dance: an active dance enrolment now or next season, or a dance choice for next season."""
-    from reenrolment.models import Reenrolment, ReenrolmentChoice
+# Which pupils a conditional requirement concerns is decided by the apps above documents (the
+# dance certificate follows a pupil's enrolments and re-enrolment choices): they register a
+# boolean expression on Student at start-up. A requirement nobody registered concerns no pupil.
+_REQUIREMENT_CONDITIONS: dict[str, Callable[[], Any]] = {}
 
-    enrolment = Enrolment.objects.filter(
-        student=OuterRef("pk"),
-        status=Enrolment.Status.ACTIVE,
-        course__discipline__is_dance=True,
-    ).filter(Q(season__is_current=True) | Q(season__is_next=True))
-    choice = (
-        ReenrolmentChoice.objects.filter(
-            reenrolment__student=OuterRef("pk"),
-            course__season__is_next=True,
-            course__discipline__is_dance=True,
-        )
-        .exclude(state=ReenrolmentChoice.State.REFUSED)
-        .exclude(reenrolment__state__in=[Reenrolment.State.WITHDRAWN, Reenrolment.State.REFUSED])
-    )
-    return Exists(enrolment) | Exists(choice)
+
+def register_requirement_condition(requirement: str, condition: Callable[[], Any]) -> None:
+    """``condition()`` returns a boolean expression on Student: the pupils ``requirement`` concerns."""
+    _REQUIREMENT_CONDITIONS[requirement] = condition
+
+
+def dance_condition():
+    """Pupils the ``dance`` requirement (medical certificate) concerns, as an expression on Student."""
+    condition = _REQUIREMENT_CONDITIONS.get(DocumentType.Requirement.DANCE)
+    return condition() if condition is not None else Value(False, output_field=BooleanField())
 
 
 def students_with_dance(queryset):

@@ -10,6 +10,7 @@ new one is refused, the validated one stays in force.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from documents import selectors, validity
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.storage import delete_file, save_file
 from documents.uploads import UploadRefused, check_upload, megabytes
-from extranet.emails import send_email
+from extranet.base.emails import send_email
 from families.models import Family, Guardian
 from families.selectors import family_emails
 from students.models import Student
@@ -49,13 +50,22 @@ def _record(*, document: Document, old_state: str, actor, reason: str = "", at=N
     )
 
 
-def _refresh_completeness(*, family: Family, student: Student | None, at=None) -> None:
-    """Tell re-enrolment a dossier may have become complete (or incomplete)."""
-    from reenrolment.services import refresh_completeness
+# Told after every change to a family's or a pupil's documents, inside the same transaction
+# (re-enrolment recomputes "dossier complet"). The apps above documents register here at
+# start-up; documents itself knows nothing of them.
+_DOCUMENTS_CHANGED: list[Callable[..., None]] = []
 
-    students = [student] if student is not None else list(Student.objects.for_family(family))
-    for each in students:
-        refresh_completeness(student=each, at=at)
+
+def on_documents_changed(listener: Callable[..., None]) -> None:
+    """Call ``listener(family=…, student=…, at=…)`` after each change; ``student`` is None for a
+    family document (every pupil of the family may be concerned)."""
+    if listener not in _DOCUMENTS_CHANGED:
+        _DOCUMENTS_CHANGED.append(listener)
+
+
+def _documents_changed(*, family: Family, student: Student | None, at=None) -> None:
+    for listener in _DOCUMENTS_CHANGED:
+        listener(family=family, student=student, at=at)
 
 
 def _documents_url(document: Document) -> str:
@@ -198,7 +208,7 @@ def upload_document(
                 )
             if send_receipt:
                 _send_receipt(document=document, guardian=guardian, actor=actor)
-            _refresh_completeness(family=locked, student=student, at=now)
+            _documents_changed(family=locked, student=student, at=now)
     except BaseException:
         if stored_name:
             delete_file(stored_name)
@@ -335,7 +345,7 @@ def validate_document(*, document: Document, actor) -> Document:
                 reason=_("Remplacé par « %(name)s », validé le %(date)s.")
                 % {"name": locked.original_name, "date": date_format(timezone.localtime(now), "d/m/Y")},
             )
-        _refresh_completeness(family=locked.family, student=locked.student)
+        _documents_changed(family=locked.family, student=locked.student)
     return locked
 
 
@@ -366,5 +376,5 @@ def refuse_document(*, document: Document, actor, reason: str) -> Document:
                 site=locked.family.site,
             ),
         )
-        _refresh_completeness(family=locked.family, student=locked.student)
+        _documents_changed(family=locked.family, student=locked.student)
     return locked

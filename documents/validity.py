@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from documents.models import Document, DocumentType
-from extranet.models import Season
+from extranet.base.models import Season
 
 
 def long_date(day: datetime.date) -> str:

@@ -23,8 +23,10 @@ from documents.models import Document, DocumentType
 from documents.services import DocumentError, upload_document
 from documents.storage import file_response
 from documents.uploads import sniff
-from extranet.portal import family_required, get_student_or_404, scoped_or_404
-from extranet.scoping import scope_to_staff
+from extranet.base.portal import family_required, scoped_or_404
+from extranet.base.scoping import scope_to_staff
+from students.models import Student
+from students.selectors import get_student_or_404
 
 
 def staff_required(permission: str):
@@ -118,8 +120,6 @@ def student_documents(request, student_id):
 
 
 def _students(request):
-    from students.models import Student
-
     return Student.objects.select_related("family__payment_means", "family__site")
 
 

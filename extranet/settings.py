@@ -1,6 +1,6 @@
 """Tutti settings, read from environment variables (see README, "Production").
 
-Every variable is read through ``extranet.env``: a value that cannot be understood stops
+Every variable is read through ``extranet.base.env``: a value that cannot be understood stops
 start-up with a message that names the variable.
 """
 
@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
-from extranet.env import (
+from extranet.base.env import (
     env_bool,
     env_int,
     env_list,
@@ -55,12 +55,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
-    "extranet",
+    # The base layer, then the feature apps in their declared order, then the shell.
+    "extranet.base",
     "families",
     "students",
     "documents",
     "reenrolment",
     "billing",
+    "extranet.shell",
 ]
 
 MIDDLEWARE = [
@@ -70,8 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "extranet.middleware.SessionExpiryMiddleware",
-    "extranet.middleware.PortalFamilyMiddleware",
+    "extranet.shell.middleware.SessionExpiryMiddleware",
+    "extranet.shell.middleware.PortalFamilyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the French page.
@@ -91,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "extranet.context_processors.portal",
+                "extranet.shell.context_processors.portal",
             ],
         },
     },
@@ -110,7 +112,7 @@ AUTH_USER_MODEL = "extranet.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out identifier before any password is hashed.
     "axes.backends.AxesStandaloneBackend",
-    "extranet.backends.SiteIdentifierBackend",
+    "extranet.base.backends.SiteIdentifierBackend",
 ]
 # Identifiers are unique per site, not globally: the backend above looks users up by
 # (site, identifier), so Django's "USERNAME_FIELD must be unique" check does not apply.
@@ -129,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "extranet.validators.PasswordCompositionValidator"},
+    {"NAME": "extranet.base.validators.PasswordCompositionValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60  # the guides' reset link: valid 24 hours
 
@@ -160,14 +162,14 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_CALLABLE = "extranet.backends.axes_username"
+AXES_USERNAME_CALLABLE = "extranet.base.backends.axes_username"
 # authenticate(site=..., username=..., password=...) reaches axes as {"username": ..., "site": ...}
 # (the default key would be the user model's USERNAME_FIELD, "identifier").
 AXES_USERNAME_FORM_FIELD = "username"
 # Attempts during a lockout do not restart the 15 minutes: an attacker cannot keep a family out.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "extranet.views.lockout"
+AXES_LOCKOUT_CALLABLE = "extranet.shell.views.lockout"
 AXES_VERBOSE = False
 
 # Internationalisation: French first, English available.

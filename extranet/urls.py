@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from extranet import views
+from extranet.shell import views
 
 admin.site.site_header = _("Tutti – secrétariat")
 admin.site.site_title = "Tutti"
@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("mot-de-passe-perdu/termine/", views.password_reset_complete, name="password_reset_complete"),
+    path("famille/mes-donnees.json", views.data_export, name="family_data_export"),
     path("famille/", include("families.urls")),
     path("eleves/", include("students.urls")),
     path("eleves/", include("reenrolment.urls")),

@@ -6,11 +6,10 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
-from extranet.exports import Column, export_csv_action
-from extranet.phones import format_phone
+from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.base.exports import Column, export_csv_action
+from extranet.base.phones import format_phone
 from families.models import Family, Guardian, Membership
-from students.models import Student
 
 
 class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
@@ -39,26 +38,6 @@ class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("family")
-
-
-class FamilyStudentInline(SiteScopedAdminMixin, admin.TabularInline):
-    """The pupils of the family, each linked to its own page."""
-
-    model = Student
-    fields = ("last_name", "first_name", "birth_date", "image_rights")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name = _("élève")
-    verbose_name_plural = _("élèves")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _payer(family: Family) -> Guardian | None:
@@ -134,7 +113,8 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (_("Facturation"), {"fields": ("billing_mode", "payment_means", "family_quotient")}),
         (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
     )
-    inlines = [FamilyMembershipInline, FamilyStudentInline, ChangeRecordInline]
+    # students/admin.py adds the pupils between the guardians and the history.
+    inlines = [FamilyMembershipInline, ChangeRecordInline]
     actions = [export_families]
 
     def get_queryset(self, request):

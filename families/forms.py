@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from extranet.forms import (
+from extranet.base.forms import (
     FrenchEmailField,
     MobileField,
     PhoneField,
@@ -13,7 +13,7 @@ from extranet.forms import (
     PostalCodeField,
     VersionField,
 )
-from extranet.models import Civility, PaymentMeans, SocioProfessionalCategory
+from extranet.base.models import Civility, PaymentMeans, SocioProfessionalCategory
 from families.models import BillingMode, FamilySituation
 
 

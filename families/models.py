@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.models import Civility, PaymentMeans, Site, SocioProfessionalCategory, postal_code_validator
+from extranet.base.models import (
+    Civility,
+    PaymentMeans,
+    Site,
+    SocioProfessionalCategory,
+    postal_code_validator,
+)
 
 # Phones are stored as ten digits ("0612345678") and shown as "06 12 34 56 78".
 phone_validator = RegexValidator(

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from extranet.audit import FieldChange, record_changes
-from extranet.emails import send_email
-from extranet.models import Site
-from extranet.services import apply_values, bump_version, lock_version
+from extranet.base.audit import FieldChange, record_changes
+from extranet.base.editing import apply_values, bump_version, lock_version
+from extranet.base.emails import send_email
+from extranet.base.models import Site
 from families.models import Family, Guardian
 
 GUARDIAN_FIELDS = (

@@ -1,20 +1,12 @@
 """Famille tab: the guardian's identity and contact, billing choice, other guardians, RGPD."""
 
-import json
-
 from django.contrib import messages
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
-from extranet.forms import unsaved_values
-from extranet.portal import family_required
-from extranet.services import StaleEditError
+from extranet.base.editing import StaleEditError
+from extranet.base.forms import unsaved_values
+from extranet.base.portal import family_required
 from families import selectors, services
 from families.forms import FamilyBillingForm, GuardianForm
 from families.models import Family, Guardian
@@ -76,18 +68,3 @@ def detail(request):
         },
         status=status,
     )
-
-
-@require_GET
-@never_cache
-@family_required
-def data_export(request):
-    """RGPD right of access: every piece of data the portal holds about the family, as JSON."""
-    data = selectors.family_data_export(request.family)
-    filename = f"tutti-famille-{slugify(request.family.name) or request.family.pk}-{timezone.localdate():%Y-%m-%d}.json"
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

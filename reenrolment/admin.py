@@ -15,10 +15,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
-from extranet.exports import export_csv_action
-from extranet.models import Pole, Season
-from extranet.scoping import scope_to_staff
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.exports import export_csv_action
+from extranet.base.models import Pole, Season
+from extranet.base.scoping import scope_to_staff
 from reenrolment import selectors, services
 from reenrolment.forms import DecisionReasonForm, ReenrolmentWindowForm
 from reenrolment.models import (

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.models import Season, Site, StateChange
+from extranet.base.models import Season, Site, StateChange
 from students.models import Course, Enrolment, Student
 
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from extranet.models import Site
-from extranet.todo import TodoItem
+from extranet.base.models import Site
+from extranet.base.todo import TodoItem
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
 from students.models import Course, Enrolment, Student
 
@@ -279,3 +279,23 @@ def course_statuses(window: ReenrolmentWindow) -> list[CourseStatus]:
         CourseStatus(course=c, seats_taken=c.seats_taken, waitlisted=c.waitlisted, pending=c.pending)
         for c in courses
     ]
+
+
+def dance_condition():
+    """The re-enrolment rule for the medical certificate: a pupil dances with an active dance
+    enrolment this season or next, or a dance choice for next season that is still alive."""
+    enrolment = Enrolment.objects.filter(
+        student=OuterRef("pk"),
+        status=Enrolment.Status.ACTIVE,
+        course__discipline__is_dance=True,
+    ).filter(Q(season__is_current=True) | Q(season__is_next=True))
+    choice = (
+        ReenrolmentChoice.objects.filter(
+            reenrolment__student=OuterRef("pk"),
+            course__season__is_next=True,
+            course__discipline__is_dance=True,
+        )
+        .exclude(state=ReenrolmentChoice.State.REFUSED)
+        .exclude(reenrolment__state__in=[Reenrolment.State.WITHDRAWN, Reenrolment.State.REFUSED])
+    )
+    return Exists(enrolment) | Exists(choice)

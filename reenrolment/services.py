@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from extranet.emails import send_email
-from extranet.models import Season, Site
+from documents import selectors as document_selectors
+from extranet.base.emails import send_email
+from extranet.base.models import Season, Site
 from families.selectors import family_emails
 from reenrolment import rules, selectors
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
@@ -233,12 +234,10 @@ def _email_family(name: str, dossier: Reenrolment, **extra) -> None:
 
 
 def _is_complete(student: Student) -> bool:
-    from documents.selectors import missing_required_types
-
     family = student.family
-    return not missing_required_types(family=family) and not missing_required_types(
-        family=family, student=student
-    )
+    return not document_selectors.missing_required_types(
+        family=family
+    ) and not document_selectors.missing_required_types(family=family, student=student)
 
 
 def _apply_completeness(dossier: Reenrolment, *, complete: bool, at: datetime) -> bool:
@@ -252,6 +251,14 @@ def _apply_completeness(dossier: Reenrolment, *, complete: bool, at: datetime) -
         dossier.complete_at = None
         return True
     return False
+
+
+def documents_changed(*, family, student=None, at=None) -> None:
+    """Documents tells re-enrolment that a family's (``student`` None) or a pupil's documents
+    changed: the concerned dossiers may have become complete, or incomplete."""
+    students = [student] if student is not None else list(Student.objects.for_family(family))
+    for each in students:
+        refresh_completeness(student=each, at=at)
 
 
 def refresh_completeness(*, student, at=None) -> None:

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from extranet.portal import family_required, get_student_or_404
+from extranet.base.portal import family_required
 from reenrolment import rules, selectors, services
 from reenrolment.forms import ReenrolmentForm, WithdrawForm
+from students.selectors import get_student_or_404
 
 
 @family_required

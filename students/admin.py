@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from extranet.admin import ChangeRecordInline, SiteScopedAdminMixin
-from extranet.exports import export_csv_action
+from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.base.exports import export_csv_action
+from families.admin import FamilyAdmin, FamilyMembershipInline
+from families.models import Family
 from students.models import (
     Course,
     Cycle,
@@ -253,3 +255,34 @@ class RepertoireEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("work", "composer", "student__last_name", "student__first_name")
     ordering = ("-season__starts_on", "student__last_name", "work")
     autocomplete_fields = ("student",)
+
+
+class FamilyStudentInline(SiteScopedAdminMixin, admin.TabularInline):
+    """The pupils of the family, each linked to its own page."""
+
+    model = Student
+    fields = ("last_name", "first_name", "birth_date", "image_rights")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("élève")
+    verbose_name_plural = _("élèves")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FamilyWithPupilsAdmin(FamilyAdmin):
+    """A family's page also lists its pupils: students stands above families, so it is students
+    that adds them to the families' admin."""
+
+    inlines = [FamilyMembershipInline, FamilyStudentInline, ChangeRecordInline]
+
+
+admin.site.unregister(Family)
+admin.site.register(Family, FamilyWithPupilsAdmin)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.forms import (
+from extranet.base.forms import (
     FrenchEmailField,
     MobileField,
     PhoneField,
@@ -16,7 +16,7 @@ from extranet.forms import (
     PostalCodeField,
     VersionField,
 )
-from extranet.models import Civility, SchoolLevel
+from extranet.base.models import Civility, SchoolLevel
 
 ADULT_LEVEL_CODE = "adulte"
 

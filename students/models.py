@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.models import Civility, Pole, SchoolLevel, Season, postal_code_validator
+from extranet.base.models import Civility, Pole, SchoolLevel, Season, postal_code_validator
 from families.models import Family, phone_validator
 
 

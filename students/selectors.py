@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from extranet.models import Season
+from extranet.base.models import Season
+from extranet.base.portal import scoped_or_404
 from families.models import Family
 from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
@@ -65,3 +66,9 @@ def school_record(student: Student, season: Season | None) -> SchoolRecord | Non
     if season is None:
         return None
     return SchoolRecord.objects.filter(student=student, season=season).select_related("school_level").first()
+
+
+def get_student_or_404(request, student_id, queryset=None) -> Student:
+    """One pupil of the family acting in the portal, or 404 (another family's pupil included)."""
+    base = queryset if queryset is not None else Student.objects.all()
+    return scoped_or_404(base.for_family(request.family), pk=student_id)

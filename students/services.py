@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from extranet.audit import FieldChange, record_changes
-from extranet.models import SchoolLevel, Season
-from extranet.services import apply_values, bump_version, lock_version, readable_change
+from extranet.base.audit import FieldChange, record_changes
+from extranet.base.editing import apply_values, bump_version, lock_version, readable_change
+from extranet.base.models import SchoolLevel, Season
 from families.models import Family, Guardian
 from families.services import acknowledge_changes
 from students.models import SchoolRecord, Student

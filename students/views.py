@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from extranet.forms import unsaved_values
-from extranet.models import Season
-from extranet.portal import family_required, get_student_or_404
-from extranet.services import StaleEditError
+from extranet.base.editing import StaleEditError
+from extranet.base.forms import unsaved_values
+from extranet.base.models import Season
+from extranet.base.portal import family_required
 from students import selectors, services
 from students.forms import StudentIdentityForm
 from students.models import Student
+from students.selectors import get_student_or_404
 
 
 @family_required

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from extranet.management.commands.french_plurals import french_catalogue, french_path
-from extranet.po import read_po
+from extranet.base.management.commands.french_plurals import french_catalogue, french_path
+from extranet.base.po import read_po
 
 
 def test_the_french_catalogue_is_up_to_date_with_the_msgids():
@@ -39,7 +39,7 @@ def test_english_keeps_its_own_rule():
 
 def test_the_command_rewrites_the_same_catalogue(tmp_path, settings, monkeypatch):
     monkeypatch.setattr(
-        "extranet.management.commands.french_plurals.french_path", lambda: tmp_path / "fr" / "django.po"
+        "extranet.base.management.commands.french_plurals.french_path", lambda: tmp_path / "fr" / "django.po"
     )
     out = io.StringIO()
     call_command("french_plurals", stdout=out)

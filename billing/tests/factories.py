@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from billing.models import Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
-from extranet.models import PaymentMeans
+from extranet.base.models import PaymentMeans
 from extranet.tests.factories import SiteFactory, current_season
 from families.tests.factories import FamilyFactory
 from students.models import CourseCategory

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from extranet.reference import load_reference
+from extranet.base.reference import load_reference
 
 
 def load(apps, schema_editor):

@@ -113,7 +113,7 @@ def seasons_for_today(today: datetime.date | None = None):
     """
     today = today or timezone.localdate()
     start = today.year if (today.month, today.day) >= (7, 1) else today.year - 1
-    from extranet.models import Season
+    from extranet.base.models import Season
 
     Season.objects.update(is_current=False, is_next=False)
     current = SeasonFactory(start_year=start - 1)

@@ -22,8 +22,8 @@ from documents.tests.factories import (
     seasons_for_today,
     upload,
 )
-from extranet.management.commands.setup_secretariat_group import setup_secretariat_group
-from extranet.models import OutboundEmail
+from extranet.base.models import OutboundEmail
+from extranet.shell.management.commands.setup_secretariat_group import setup_secretariat_group
 from extranet.tests.factories import StaffUserFactory, payment_means
 from extranet.tests.portal import log_in
 from families.tests.factories import FamilyFactory, guardian_of

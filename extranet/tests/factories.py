@@ -4,7 +4,7 @@ import factory
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from extranet.models import (
+from extranet.base.models import (
     ChangeRecord,
     Civility,
     News,

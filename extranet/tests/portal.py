@@ -8,7 +8,7 @@ from families.tests.factories import FamilyFactory, guardian_of
 
 
 def log_in(client, guardian: Guardian) -> None:
-    client.force_login(guardian.user, backend="extranet.backends.SiteIdentifierBackend")
+    client.force_login(guardian.user, backend="extranet.base.backends.SiteIdentifierBackend")
 
 
 def seasons():

@@ -19,9 +19,9 @@ from billing.tests.factories import (
     PaymentFactory,
     TariffFactory,
 )
-from extranet.audit import diff, record_changes, snapshot
-from extranet.models import OutboundEmail, Season, User
-from extranet.scoping import scope_to_staff, site_path
+from extranet.base.audit import diff, record_changes, snapshot
+from extranet.base.models import OutboundEmail, Season, User
+from extranet.base.scoping import scope_to_staff, site_path
 from extranet.tests.factories import ChangeRecordFactory, OutboundEmailFactory
 from families.models import Family
 from families.tests.factories import FamilyFactory, guardian_of

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from extranet.models import News, Pole, Season, User
+from extranet.base.models import News, Pole, Season, User
 from extranet.tests.factories import NewsFactory, PoleFactory, SeasonFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

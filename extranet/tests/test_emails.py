@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from extranet.emails import deliver, send_email
-from extranet.models import OutboundEmail
+from extranet.base.emails import deliver, send_email
+from extranet.base.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from extranet.env import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
+from extranet.base.env import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
 
 
 @pytest.mark.parametrize("value", ["1", "true", "Yes", " on "])

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.tests.factories import DocumentFactory, document_type
-from extranet import exports
-from extranet.exports import Column, CsvExport, cell
-from extranet.management.commands.setup_secretariat_group import setup_secretariat_group
+from extranet.base import exports
+from extranet.base.exports import Column, CsvExport, cell
+from extranet.shell.management.commands.setup_secretariat_group import setup_secretariat_group
 from extranet.tests.factories import (
     PoleFactory,
     SiteFactory,

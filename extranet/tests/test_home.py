@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from extranet.base.todo import TodoItem
 from extranet.tests.factories import NewsFactory, SiteFactory, school_level
 from extranet.tests.portal import logged_in_family, seasons
-from extranet.todo import TodoItem
 from students.tests.factories import SchoolRecordFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db

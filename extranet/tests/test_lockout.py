@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.urls import reverse
 
-from extranet.backends import axes_username, login_key
+from extranet.base.backends import axes_username, login_key
 from extranet.tests.portal import family_with_guardian
 
 pytestmark = pytest.mark.django_db

@@ -99,7 +99,7 @@ def test_changing_keeps_this_session_ends_the_others_and_warns_by_email(
 ):
     _family, guardian = logged_in_family(client)
     elsewhere = Client()
-    elsewhere.force_login(guardian.user, backend="extranet.backends.SiteIdentifierBackend")
+    elsewhere.force_login(guardian.user, backend="extranet.base.backends.SiteIdentifierBackend")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

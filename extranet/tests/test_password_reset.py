@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from extranet import emails, services
+from extranet.base import emails
+from extranet.shell import accounts as services
 from extranet.tests.factories import SiteFactory
 from extranet.tests.portal import family_with_guardian, log_in
 

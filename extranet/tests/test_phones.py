@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 
-from extranet.forms import MobileField, PhoneField, PostalCodeField
-from extranet.phones import format_phone, normalise_phone
+from extranet.base.forms import MobileField, PhoneField, PostalCodeField
+from extranet.base.phones import format_phone, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_long_datetime_reads_naturally_in_french_and_english(settings):
 
     from django.utils import timezone, translation
 
-    from extranet.templatetags.tutti import long_datetime
+    from extranet.base.templatetags.tutti import long_datetime
 
     moment = timezone.make_aware(datetime.datetime(2027, 1, 4, 23, 0))
     with translation.override("fr"):

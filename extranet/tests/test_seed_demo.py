@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from extranet.models import News, Season, Site, User
+from extranet.base.models import News, Season, Site, User
 from families.models import Family, Guardian
 from reenrolment.models import ReenrolmentWindow
 from students.models import Course, CourseCategory, Enrolment, Student

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from extranet.middleware import SESSION_SEEN, SESSION_STARTED
+from extranet.shell.middleware import SESSION_SEEN, SESSION_STARTED
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import logged_in_family
 

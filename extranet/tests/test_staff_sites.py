@@ -20,10 +20,10 @@ from billing.tests.factories import (
 )
 from documents.models import Document
 from documents.tests.factories import DocumentFactory, document_type, pdf_bytes, upload
-from extranet.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
-from extranet.emails import send_email
-from extranet.models import ChangeRecord, OutboundEmail, Site, User
-from extranet.scoping import SITE_PATHS, scope_to_staff, site_path
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.emails import send_email
+from extranet.base.models import ChangeRecord, OutboundEmail, Site, User
+from extranet.base.scoping import SITE_PATHS, scope_to_staff, site_path
 from extranet.tests.factories import (
     ChangeRecordFactory,
     NewsFactory,

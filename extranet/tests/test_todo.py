@@ -2,9 +2,9 @@
 
 import pytest
 
+from extranet.shell.todo import profile_todo_items
 from extranet.tests.factories import school_level
 from extranet.tests.portal import family_with_guardian, seasons
-from extranet.todo import profile_todo_items
 from families.models import Family
 from students.tests.factories import SchoolRecordFactory, StudentFactory
 

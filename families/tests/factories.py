@@ -1,6 +1,6 @@
 import factory
 
-from extranet.models import PaymentMeans
+from extranet.base.models import PaymentMeans
 from extranet.tests.factories import SiteFactory, UserFactory
 from families.models import Family, Guardian, Membership
 

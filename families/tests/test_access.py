@@ -10,7 +10,7 @@ from families.tests.factories import FamilyFactory, guardian_of
 
 pytestmark = pytest.mark.django_db
 
-COVERED_URLS = {"family:detail", "family:data_export"}
+COVERED_URLS = {"family:detail", "family_data_export"}
 
 
 @pytest.mark.parametrize("name", sorted(COVERED_URLS))

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def download(client):
-    response = client.get(reverse("family:data_export"))
+    response = client.get(reverse("family_data_export"))
     assert response.status_code == 200
     return response, json.loads(response.content.decode("utf-8"))
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from extranet.models import User
+from extranet.base.models import User
 from extranet.tests.factories import SiteFactory
 from families.models import Family, Guardian, Membership
 from families.tests.factories import FamilyFactory, guardian_of

@@ -45,7 +45,7 @@ def test_family_page_query_count_is_pinned(client, django_assert_num_queries):
         client.get(reverse("family:detail"))
 
 
-@pytest.mark.parametrize("name", ["family:detail", "family:data_export"])
+@pytest.mark.parametrize("name", ["family:detail", "family_data_export"])
 def test_query_count_does_not_grow_from_one_to_four_pupils(client, name):
     seasons()
     family, _guardian = logged_in_family(client)

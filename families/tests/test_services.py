@@ -3,8 +3,8 @@
 import pytest
 from django.core import mail
 
-from extranet.models import ChangeRecord
-from extranet.services import StaleEditError
+from extranet.base.editing import StaleEditError
+from extranet.base.models import ChangeRecord
 from extranet.tests.factories import payment_means
 from extranet.tests.portal import family_with_guardian
 from families.models import Family, Guardian

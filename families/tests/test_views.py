@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from extranet.models import ChangeRecord
-from extranet.phones import format_phone
+from extranet.base.models import ChangeRecord
+from extranet.base.phones import format_phone
 from extranet.tests.factories import civility, payment_means
 from extranet.tests.portal import log_in, logged_in_family
 from families.models import Family, Guardian
@@ -238,7 +238,7 @@ def test_the_rgpd_notice_names_the_rights_and_the_site_contact(client):
 
     assert "droit d'accès et de rectification" in page
     assert family.site.contact_email in page
-    assert reverse("family:data_export") in page and "Télécharger mes données" in page
+    assert reverse("family_data_export") in page and "Télécharger mes données" in page
 
 
 def test_second_guardian_saving_a_stale_form_sees_the_current_values(client):

@@ -1,6 +1,6 @@
 """What the re-enrolment commands share: reading --season and dates, finding the window.
 
---site is read by ``extranet.management.sites``, like every ops command taking a site.
+--site is read by ``extranet.base.management.sites``, like every ops command taking a site.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from extranet.models import Season, Site
+from extranet.base.models import Season, Site
 from reenrolment.models import ReenrolmentWindow
+from reenrolment.selectors import window_for_site
 
 DATE_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
@@ -69,8 +70,6 @@ def window_of(site: Site, season: Season | None) -> ReenrolmentWindow:
                 % {"site": site.name, "season": season.label}
             )
         return window
-    from reenrolment.selectors import window_for_site
-
     window = window_for_site(site)
     if window is None:
         raise CommandError(

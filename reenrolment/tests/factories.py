@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import factory
 from django.utils import timezone
 
-from extranet.models import Pole, Season
+from extranet.base.models import Pole, Season
 from extranet.tests.factories import PoleFactory, SiteFactory, current_season, next_season
 from families.models import Family, Guardian
 from families.tests.factories import FamilyFactory, guardian_of

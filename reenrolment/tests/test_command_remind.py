@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from extranet.models import OutboundEmail
+from extranet.base.models import OutboundEmail
 from extranet.tests.factories import SiteFactory
 from families.tests.factories import FamilyFactory, guardian_of
 from reenrolment.models import Reenrolment

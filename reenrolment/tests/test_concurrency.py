@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from extranet.models import Civility, OutboundEmail
+from extranet.base.models import Civility, OutboundEmail
 from extranet.tests.factories import StaffUserFactory
 from reenrolment import services
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange

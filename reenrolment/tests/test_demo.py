@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo():
-    from extranet.demo import build_demo
+    from extranet.shell.demo import build_demo
 
     build_demo()
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from extranet.models import OutboundEmail
+from extranet.base.models import OutboundEmail
 from families.tests.factories import guardian_of
 from reenrolment import services
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from extranet.models import ChangeRecord
-from extranet.services import StaleEditError
+from extranet.base.editing import StaleEditError
+from extranet.base.models import ChangeRecord
 from extranet.tests.factories import school_level
 from extranet.tests.portal import family_with_guardian, seasons
 from families.tests.factories import guardian_of

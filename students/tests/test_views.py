@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from extranet.models import ChangeRecord
+from extranet.base.models import ChangeRecord
 from extranet.tests.factories import SeasonFactory, school_level
 from extranet.tests.portal import logged_in_family, seasons
 from students.models import SchoolRecord

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from extranet.management.sites import add_site_argument, site_from_option
+from extranet.base.management.sites import add_site_argument, site_from_option
 from reenrolment.management.base import get_season, local, parse_datetime
 from reenrolment.services import DEFAULT_WINDOW_LENGTH, WindowError, check_window_dates, open_window
 

@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
-from extranet.emails import send_email
-from extranet.management.progress import ProgressBar
-from extranet.management.sites import add_site_argument, site_from_option
+from documents import selectors as document_selectors
+from extranet.base.emails import send_email
+from extranet.base.management.progress import ProgressBar
+from extranet.base.management.sites import add_site_argument, site_from_option
 from families.models import Family
 from families.selectors import family_emails
 from reenrolment.management.base import local
@@ -14,10 +15,8 @@ from reenrolment.selectors import OPEN, dossiers_for_reminder, window_for_site, 
 
 
 def _missing_names(family, student) -> list[str]:
-    from documents.selectors import missing_required_types
-
-    types = list(missing_required_types(family=family)) + list(
-        missing_required_types(family=family, student=student)
+    types = list(document_selectors.missing_required_types(family=family)) + list(
+        document_selectors.missing_required_types(family=family, student=student)
     )
     return [str(getattr(t, "name", t)) for t in types]
 

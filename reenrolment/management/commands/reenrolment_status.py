@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from extranet.management.sites import add_site_argument, site_from_option
+from extranet.base.management.sites import add_site_argument, site_from_option
 from reenrolment.management.base import get_season, local, window_of
 from reenrolment.models import Reenrolment
 from reenrolment.selectors import course_statuses, students_expected, window_phase

@@ -1,0 +1,431 @@
+"""The secretariat's admin for the portal's shell: sites, seasons, news, logins, outbox, audit."""
+
+from __future__ import annotations
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin, messages
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from extranet.base.emails import deliver
+from extranet.base.models import (
+    ChangeRecord,
+    Civility,
+    News,
+    OutboundEmail,
+    PaymentMeans,
+    Pole,
+    SchoolLevel,
+    Season,
+    Site,
+    SocioProfessionalCategory,
+    User,
+)
+from extranet.base.scoping import scope_to_staff, site_path, visible_site_ids
+
+
+class ReadOnlyAdminMixin:
+    """For records written by the application only: staff read them, nobody edits them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SiteScopedAdminMixin:
+    """Staff see and pick only the objects of the sites they manage (``extranet.base.scoping``).
+
+    Lists, change pages (another site's id answers "does not exist"), autocompletes, foreign
+    key choices and the list filters on a site, pôle or family all go through it.
+    """
+
+    def get_queryset(self, request):
+        return scope_to_staff(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and getattr(formfield, "queryset", None) is not None:
+            formfield.queryset = scope_to_staff(formfield.queryset, request.user)
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and getattr(formfield, "queryset", None) is not None:
+            formfield.queryset = scope_to_staff(formfield.queryset, request.user)
+        return formfield
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if visible_site_ids(request.user) is None:
+            return filters
+        # A filter on a site (or a pôle, a family…) offers only the values staff may see.
+        return [self._scoped_filter(entry) for entry in filters]
+
+    def _scoped_filter(self, entry):
+        if isinstance(entry, tuple) and entry[1] is admin.RelatedFieldListFilter:
+            path = entry[0]
+        elif isinstance(entry, str):
+            path = entry
+        else:
+            return entry
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if field.is_relation and field.related_model is not None and site_path(field.related_model):
+            return (path, admin.RelatedOnlyFieldListFilter)
+        return entry
+
+
+class ChangeRecordInline(ReadOnlyAdminMixin, GenericTabularInline):
+    """Who changed what on this object, newest first (families' edits from the portal)."""
+
+    model = ChangeRecord
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+    fields = ("at", "actor", "field_label", "old_value", "new_value")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    verbose_name = _("modification")
+    verbose_name_plural = _("historique des modifications (qui, quand, avant, après)")
+    classes = ("collapse",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor__site").order_by("-at", "-id")
+
+
+# --- Sites, pôles, seasons, news -------------------------------------------------------------
+
+
+class PoleInline(SiteScopedAdminMixin, admin.TabularInline):
+    model = Pole
+    fields = ("name", "address")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Site)
+class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "slug", "city", "contact_email", "contact_phone", "house_rules_version")
+    search_fields = ("name", "slug", "city")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [PoleInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug")}),
+        (_("Coordonnées"), {"fields": ("address", "postal_code", "city", "contact_email", "contact_phone")}),
+        (_("Règlement intérieur"), {"fields": ("house_rules", "house_rules_version")}),
+        (
+            _("Prélèvement SEPA (créancier)"),
+            {"fields": ("sepa_creditor_name", "sepa_creditor_identifier", "sepa_iban", "sepa_bic")},
+        ),
+        (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
+    )
+
+    def has_add_permission(self, request):
+        # A conservatory's secretariat keeps its own site up to date; opening a new site (which
+        # it would not even see) is for central staff.
+        return visible_site_ids(request.user) is None and super().has_add_permission(request)
+
+
+@admin.register(Pole)
+class PoleAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "site", "address")
+    list_filter = ("site",)
+    list_select_related = ("site",)
+    search_fields = ("name", "site__name")
+    ordering = ("site__name", "name")
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin):
+    list_display = ("label", "starts_on", "ends_on", "is_current", "is_next")
+    list_filter = ("is_current", "is_next")
+    search_fields = ("label",)
+    ordering = ("-starts_on",)
+
+
+@admin.register(News)
+class NewsAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "site", "published_at", "expires_at")
+    list_filter = ("site",)
+    list_select_related = ("site",)
+    search_fields = ("title", "body")
+    date_hierarchy = "published_at"
+    ordering = ("-published_at",)
+
+
+# --- Logins ----------------------------------------------------------------------------------
+
+
+def _check_identifier_free(form, identifier: str | None, site) -> str | None:
+    """Logins are looked up without regard to case: refuse a twin that differs only in case."""
+    if not identifier:
+        return identifier
+    twins = User.objects.filter(identifier__iexact=identifier, site=site)
+    if form.instance.pk:
+        twins = twins.exclude(pk=form.instance.pk)
+    if twins.exists():
+        form.add_error(
+            "identifier",
+            _("Cet identifiant est déjà utilisé sur ce site."),
+        )
+    return identifier
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("site", "identifier", "first_name", "last_name", "email")
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_identifier_free(self, cleaned.get("identifier"), cleaned.get("site"))
+        return cleaned
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "identifier" in self.fields:
+            _check_identifier_free(self, cleaned.get("identifier"), cleaned.get("site"))
+        return cleaned
+
+
+# What a login may do and see: only a superuser sets these.
+RIGHTS_FIELDS = ("is_staff", "is_superuser", "all_sites", "managed_sites", "groups", "user_permissions")
+
+
+@admin.register(User)
+class UserAdmin(SiteScopedAdminMixin, DjangoUserAdmin):
+    """Logins: family logins name a site; staff logins have none and use the admin."""
+
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("site", "identifier", "password")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Droits"),
+            {"fields": ("is_active", *RIGHTS_FIELDS)},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "site",
+                    "identifier",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+                "description": _(
+                    "Laissez le site vide pour un compte du secrétariat (connexion à l'administration)."
+                ),
+            },
+        ),
+    )
+    list_display = (
+        "identifier",
+        "site",
+        "last_name",
+        "first_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("site", "is_staff", "is_superuser", "is_active", "groups")
+    list_select_related = ("site",)
+    search_fields = ("identifier", "first_name", "last_name", "email")
+    ordering = ("identifier",)
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ("managed_sites", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        # Only a superuser hands out rights or sites: nobody widens their own reach.
+        return (*readonly, *RIGHTS_FIELDS)
+
+
+# --- Reference data --------------------------------------------------------------------------
+
+
+@admin.register(SchoolLevel)
+class SchoolLevelAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(SocioProfessionalCategory)
+class SocioProfessionalCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(Civility)
+class CivilityAdmin(admin.ModelAdmin):
+    list_display = ("label", "short_label", "code", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+@admin.register(PaymentMeans)
+class PaymentMeansAdmin(admin.ModelAdmin):
+    list_display = ("label", "code", "is_direct_debit", "order")
+    search_fields = ("label", "code")
+    ordering = ("order",)
+
+
+# --- Outbox and audit ------------------------------------------------------------------------
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "subject",
+        "recipients",
+        "site",
+        "name",
+        "state",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+    )
+    list_filter = ("state", "site", "name")
+    list_select_related = ("site",)
+    search_fields = ("subject", "to", "name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ["resend"]
+    fields = (
+        "name",
+        "site",
+        "to",
+        "subject",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "body_text",
+        "body_html",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("destinataires"))
+    def recipients(self, email: OutboundEmail) -> str:
+        return ", ".join(email.to or [])
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
+    def resend(self, request, queryset):
+        """Put the selected emails back in the queue and try them now (abandoned or already sent)."""
+        ids = list(queryset.values_list("pk", flat=True))
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            state=OutboundEmail.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        sent = sum(1 for email_id in ids if deliver(email_id))
+        failed = len(ids) - sent
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d e-mail envoyé.", "%(count)d e-mails envoyés.", sent) % {"count": sent},
+                messages.SUCCESS,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail n'a pas pu partir : il sera retenté automatiquement.",
+                    "%(count)d e-mails n'ont pas pu partir : ils seront retentés automatiquement.",
+                    failed,
+                )
+                % {"count": failed},
+                messages.WARNING,
+            )
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor", "content_type", "target_link", "field_label", "old_value", "new_value")
+    list_filter = ("content_type",)
+    list_select_related = ("actor__site", "content_type")
+    search_fields = ("actor__identifier", "field_label", "old_value", "new_value")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    fields = ("at", "actor", "content_type", "object_id", "field", "field_label", "old_value", "new_value")
+    readonly_fields = fields
+
+    @admin.display(description=_("objet"), ordering="object_id")
+    def target_link(self, record: ChangeRecord) -> str:
+        content_type = record.content_type
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change", args=[record.object_id]
+            )
+        except NoReverseMatch:
+            return str(record.object_id)
+        return format_html('<a href="{}">n° {}</a>', url, record.object_id)
+
+
+# --- Login lockouts (django-axes) --------------------------------------------------------------
+
+
+def _scope_login_records(queryset, user):
+    """Axes records name a login "<site slug>:<identifier>": a site's staff see their sites' only."""
+    site_ids = visible_site_ids(user)
+    if site_ids is None:
+        return queryset
+    prefixes = Q()
+    for slug in Site.objects.filter(pk__in=site_ids).values_list("slug", flat=True):
+        prefixes |= Q(username__startswith=f"{slug}:")
+    return queryset.filter(prefixes) if prefixes else queryset.none()
+
+
+class _SiteScopedLoginRecordsMixin:
+    def get_queryset(self, request):
+        return _scope_login_records(super().get_queryset(request), request.user)
+
+
+for _model, _model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):  # axes registers them unless AXES_ENABLE_ADMIN is off
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(_model_admin.__name__, (_SiteScopedLoginRecordsMixin, _model_admin), {})
+        )

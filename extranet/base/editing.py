@@ -1,0 +1,69 @@
+"""Optimistic locking and change detection shared by every service that edits family data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from extranet.base.audit import FieldChange, diff, snapshot
+from extranet.base.phones import format_phone
+
+
+class StaleEditError(Exception):
+    """Someone else saved the same data after the form was shown: nothing was written."""
+
+    message = _(
+        "Un autre responsable de la famille a modifié ces informations pendant que vous les saisissiez. "
+        "Rien n'a été enregistré : voici les valeurs actuelles, vérifiez-les puis refaites vos modifications."
+    )
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# Fields whose stored value (ten digits) is shown to people as "06 12 34 56 78".
+PHONE_FIELDS = frozenset({"phone_home", "phone_work", "mobile"})
+
+
+def lock_version(queryset: models.QuerySet, *, pk: int, version: int) -> models.Model:
+    """Lock the row and check it is still the version the form was built from."""
+    obj = queryset.select_for_update(of=("self",)).get(pk=pk)
+    if obj.version != version:
+        raise StaleEditError
+    return obj
+
+
+def apply_values(obj: models.Model, values: dict) -> list[FieldChange]:
+    """Set ``values`` on ``obj`` and return what changed, phones shown the way families read them."""
+    before = snapshot(obj, list(values))
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return [_readable(change) for change in diff(obj, before)]
+
+
+def readable_change(*, field: str, label: str, old: str, new: str) -> FieldChange:
+    return _readable(FieldChange(field=field, label=label, old=old, new=new))
+
+
+def _readable(change: FieldChange) -> FieldChange:
+    if change.field.rsplit(".", 1)[-1] in PHONE_FIELDS:
+        return dataclasses.replace(change, old=format_phone(change.old), new=format_phone(change.new))
+    return change
+
+
+def bump_version(obj: models.Model, *, version: int, fields: list[str]) -> None:
+    """Write ``fields`` of ``obj`` with ``UPDATE … WHERE version = n``; refuse if the row moved on."""
+    values = {
+        obj._meta.get_field(name).attname: getattr(obj, obj._meta.get_field(name).attname) for name in fields
+    }
+    values["version"] = version + 1
+    if any(field.name == "updated_at" for field in obj._meta.concrete_fields):
+        values["updated_at"] = timezone.now()
+    updated = type(obj)._default_manager.filter(pk=obj.pk, version=version).update(**values)
+    if updated != 1:
+        raise StaleEditError
+    for name, value in values.items():
+        setattr(obj, name, value)

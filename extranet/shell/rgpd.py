@@ -1,0 +1,273 @@
+"""The RGPD right of access: everything the portal holds about a family, read through the family.
+
+It lives in the shell because it reads every feature app.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from billing.models import Instalment, Invoice, Mandate
+from documents.models import Document
+from extranet.base.models import ChangeRecord
+from families.models import Family, Guardian, Membership
+from reenrolment.models import Reenrolment
+from students.models import Enrolment, SchoolRecord, Student
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _masked_iban(iban: str) -> str:
+    compact = iban.replace(" ", "")
+    return compact[:4] + " **** " + compact[-4:] if len(compact) > 8 else "****"
+
+
+def _actor(user) -> str | None:
+    if user is None:
+        return None
+    return user.identifier if user.site_id else "secrétariat"
+
+
+def family_data_export(family: Family) -> dict:
+    """Everything the portal holds about the family (RGPD right of access), read through the family."""
+    memberships = (
+        Membership.objects.filter(family=family)
+        .select_related("guardian__civility", "guardian__socio_professional_category", "guardian__user")
+        .order_by("pk")
+    )
+    students = list(
+        Student.objects.for_family(family)
+        .select_related("civility")
+        .prefetch_related(
+            Prefetch(
+                "school_records", queryset=SchoolRecord.objects.select_related("season", "school_level")
+            ),
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.select_related(
+                    "season", "course__discipline", "course__cycle", "course__pole"
+                ).order_by("season__starts_on", "pk"),
+            ),
+            "repertoire__season",
+            "repertoire__discipline",
+        )
+        .order_by("pk")
+    )
+    documents = (
+        Document.objects.for_family(family)
+        .select_related("document_type", "student")
+        .order_by("uploaded_at", "pk")
+    )
+    reenrolments = (
+        Reenrolment.objects.filter(student__family=family)
+        .select_related("student", "window__season")
+        .prefetch_related("choices__course")
+        .order_by("pk")
+    )
+    invoices = (
+        Invoice.objects.for_family(family)
+        .select_related("season")
+        .prefetch_related(
+            "lines",
+            Prefetch(
+                "instalments",
+                queryset=Instalment.objects.prefetch_related("payments__means").order_by("rank"),
+            ),
+        )
+        .order_by("issued_at", "pk")
+    )
+    guardian_ids = [membership.guardian_id for membership in memberships]
+    content_types = ContentType.objects.get_for_models(Family, Guardian, Student)
+    targets = (
+        Q(content_type=content_types[Family], object_id=family.pk)
+        | Q(content_type=content_types[Guardian], object_id__in=guardian_ids)
+        | Q(content_type=content_types[Student], object_id__in=[student.pk for student in students])
+    )
+    changes = (
+        ChangeRecord.objects.filter(targets).select_related("actor", "content_type").order_by("at", "pk")
+    )
+
+    return {
+        "exported_at": timezone.localtime().isoformat(),
+        "site": {"name": family.site.name, "contact_email": family.site.contact_email},
+        "family": {
+            "name": family.name,
+            "reference": family.external_reference,
+            "address": family.address,
+            "postal_code": family.postal_code,
+            "city": family.city,
+            "billing_mode": family.get_billing_mode_display(),
+            "payment_means": str(family.payment_means or ""),
+            "family_quotient": family.family_quotient,
+            "created_at": _date(family.created_at),
+        },
+        "guardians": [
+            {
+                "identifier": membership.guardian.user.identifier if membership.guardian.user else None,
+                "relationship": membership.get_relationship_display(),
+                "is_payer": membership.is_payer,
+                "civility": str(membership.guardian.civility or ""),
+                "last_name": membership.guardian.last_name,
+                "first_name": membership.guardian.first_name,
+                "family_situation": membership.guardian.get_family_situation_display(),
+                "profession": membership.guardian.profession,
+                "socio_professional_category": str(membership.guardian.socio_professional_category or ""),
+                "address": membership.guardian.address,
+                "postal_code": membership.guardian.postal_code,
+                "city": membership.guardian.city,
+                "phone_home": membership.guardian.phone_home,
+                "phone_work": membership.guardian.phone_work,
+                "email": membership.guardian.email,
+                "mobile": membership.guardian.mobile,
+                "last_login": _date(membership.guardian.user.last_login)
+                if membership.guardian.user
+                else None,
+            }
+            for membership in memberships
+        ],
+        "students": [
+            {
+                "civility": str(student.civility or ""),
+                "last_name": student.last_name,
+                "first_name": student.first_name,
+                "birth_date": _date(student.birth_date),
+                "birth_place": student.birth_place,
+                "use_guardian_contact": student.use_guardian_contact,
+                "address": student.address,
+                "postal_code": student.postal_code,
+                "city": student.city,
+                "phone_home": student.phone_home,
+                "mobile": student.mobile,
+                "email": student.email,
+                "image_rights": student.image_rights,
+                "schooling": [
+                    {
+                        "season": record.season.label,
+                        "school": record.school_name,
+                        "level": str(record.school_level or ""),
+                    }
+                    for record in student.school_records.all()
+                ],
+                "enrolments": [
+                    {
+                        "season": enrolment.season.label,
+                        "discipline": enrolment.course.discipline.name,
+                        "course": enrolment.course.name,
+                        "cycle": enrolment.course.cycle.name if enrolment.course.cycle else "",
+                        "pole": enrolment.course.pole.name,
+                        "teacher": enrolment.course.teacher_name,
+                        "timetable": enrolment.course.timetable,
+                        "status": enrolment.get_status_display(),
+                    }
+                    for enrolment in student.enrolments.all()
+                ],
+                "repertoire": [
+                    {
+                        "season": entry.season.label,
+                        "work": entry.work,
+                        "composer": entry.composer,
+                        "discipline": entry.discipline.name if entry.discipline else "",
+                    }
+                    for entry in student.repertoire.all()
+                ],
+            }
+            for student in students
+        ],
+        "documents": [
+            {
+                "type": document.document_type.name,
+                "student": document.student.full_name if document.student else None,
+                "file_name": document.original_name,
+                "content_type": document.content_type,
+                "size_bytes": document.size,
+                "state": document.get_state_display(),
+                "uploaded_at": _date(document.uploaded_at),
+                "checked_at": _date(document.checked_at),
+                "refusal_reason": document.refusal_reason,
+            }
+            for document in documents
+        ],
+        "reenrolments": [
+            {
+                "student": dossier.student.full_name,
+                "season": dossier.window.season.label,
+                "state": dossier.get_state_display(),
+                "administrative": dossier.administrative,
+                "information": dossier.information,
+                "house_rules_version": dossier.house_rules_version,
+                "house_rules_accepted_at": _date(dossier.house_rules_accepted_at),
+                "submitted_at": _date(dossier.submitted_at),
+                "complete_at": _date(dossier.complete_at),
+                "decided_at": _date(dossier.decided_at),
+                "refusal_reason": dossier.refusal_reason,
+                "courses": [
+                    {
+                        "course": choice.course.name,
+                        "kind": choice.get_kind_display(),
+                        "state": choice.get_state_display(),
+                        "waitlist_position": choice.waitlist_position,
+                    }
+                    for choice in dossier.choices.all()
+                ],
+            }
+            for dossier in reenrolments
+        ],
+        "invoices": [
+            {
+                "number": invoice.number,
+                "kind": invoice.get_kind_display(),
+                "season": invoice.season.label,
+                "issued_at": _date(invoice.issued_at),
+                "total": str(invoice.total),
+                "instalments_count": invoice.billing_mode,
+                "payment_means": invoice.payment_means_label,
+                "payer": invoice.payer_name,
+                "lines": [
+                    {"label": line.label, "quantity": line.quantity, "amount": str(line.amount)}
+                    for line in invoice.lines.all()
+                ],
+                "instalments": [
+                    {
+                        "rank": instalment.rank,
+                        "due_on": _date(instalment.due_on),
+                        "amount": str(instalment.amount),
+                        "payments": [
+                            {
+                                "received_on": _date(payment.received_on),
+                                "amount": str(payment.amount),
+                                "means": str(payment.means),
+                            }
+                            for payment in instalment.payments.all()
+                        ],
+                    }
+                    for instalment in invoice.instalments.all()
+                ],
+            }
+            for invoice in invoices
+        ],
+        "sepa_mandates": [
+            {
+                "reference": mandate.reference,
+                "holder": mandate.holder_name,
+                "iban": _masked_iban(mandate.iban),
+                "signed_on": _date(mandate.signed_on),
+                "revoked_on": _date(mandate.revoked_on),
+            }
+            for mandate in Mandate.objects.filter(family=family).order_by("signed_on")
+        ],
+        "changes": [
+            {
+                "at": _date(change.at),
+                "object": change.content_type.model,
+                "field": change.field_label,
+                "before": change.old_value,
+                "after": change.new_value,
+                "by": _actor(change.actor),
+            }
+            for change in changes
+        ],
+    }

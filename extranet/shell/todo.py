@@ -1,0 +1,115 @@
+"""The Accueil tab's "what is left to do" list, gathered from each app."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from documents import selectors as document_selectors
+from extranet.base.models import Season
+from extranet.base.todo import TodoItem
+from families.models import Family, Guardian
+from reenrolment import selectors as reenrolment_selectors
+from students.models import SchoolRecord, Student
+
+# Required on the Famille form (the guides' yellow fields).
+GUARDIAN_REQUIRED = ("civility", "last_name", "first_name", "address", "postal_code", "city", "email")
+GUARDIAN_PHONES = ("phone_home", "phone_work", "mobile")
+ADULT_LEVEL_CODE = "adulte"
+
+
+def _label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _is_blank(obj, name: str) -> bool:
+    return not getattr(obj, obj._meta.get_field(name).attname)
+
+
+def guardian_missing_fields(guardian) -> list[str]:
+    missing = [_label(Guardian, name) for name in GUARDIAN_REQUIRED if _is_blank(guardian, name)]
+    if not any(getattr(guardian, name) for name in GUARDIAN_PHONES):
+        missing.append(_("un numéro de téléphone"))
+    return missing
+
+
+def family_missing_fields(family) -> list[str]:
+    return [] if family.payment_means_id else [_label(Family, "payment_means")]
+
+
+def student_missing_fields(student, school_record, season) -> list[str]:
+    """The Malakoff guide's highlighted fields: birth date, postal code, town, school and level."""
+    missing = []
+    if student.birth_date is None:
+        missing.append(_label(Student, "birth_date"))
+    if not student.use_guardian_contact:
+        missing += [_label(Student, name) for name in ("postal_code", "city") if not getattr(student, name)]
+    if season is not None:
+        level = school_record.school_level if school_record else None
+        is_adult = level is not None and level.code == ADULT_LEVEL_CODE
+        if not is_adult and not (school_record and school_record.school_name):
+            missing.append(_label(SchoolRecord, "school_name"))
+        if level is None:
+            missing.append(f"{_label(SchoolRecord, 'school_level')} {season.label}")
+    if student.image_rights is None:
+        missing.append(_label(Student, "image_rights"))
+    return missing
+
+
+def _join(fields: list[str]) -> str:
+    return ", ".join(fields)
+
+
+def profile_todo_items(*, family, guardian) -> list[TodoItem]:
+    """Missing required fields of the logged-in guardian, the family and each pupil."""
+    items = []
+    missing = guardian_missing_fields(guardian)
+    if missing:
+        items.append(
+            TodoItem(
+                _("Complétez vos coordonnées : %(fields)s.") % {"fields": _join(missing)},
+                reverse("family:detail"),
+            )
+        )
+    missing = family_missing_fields(family)
+    if missing:
+        items.append(
+            TodoItem(
+                _("Choisissez le %(fields)s de la famille.") % {"fields": _join(missing)},
+                reverse("family:detail"),
+            )
+        )
+    season = Season.objects.next()
+    students = Student.objects.for_family(family).order_by("first_name", "pk")
+    if season is not None:
+        students = students.prefetch_related(
+            Prefetch(
+                "school_records",
+                queryset=SchoolRecord.objects.filter(season=season).select_related("school_level"),
+                to_attr="next_school_records",
+            )
+        )
+    for student in students:
+        record = (
+            student.next_school_records[0] if season is not None and student.next_school_records else None
+        )
+        missing = student_missing_fields(student, record, season)
+        if missing:
+            items.append(
+                TodoItem(
+                    _("Complétez l'identité de l'élève %(name)s : %(fields)s.")
+                    % {"name": student.full_name, "fields": _join(missing)},
+                    reverse("students:identity", args=[student.pk]),
+                )
+            )
+    return items
+
+
+def family_todo(*, family, guardian) -> list[TodoItem]:
+    """Everything the family still has to do: its data, then documents, then re-enrolment."""
+    items = profile_todo_items(family=family, guardian=guardian)
+    items += document_selectors.todo_items(family)
+    items += reenrolment_selectors.todo_items(family)
+    return [TodoItem(capfirst(item.text), item.url) for item in items]

@@ -1,0 +1,184 @@
+"""The portal shell: log in and out, passwords, Accueil, Accessibilité."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+
+from extranet.base.models import News, Site
+from extranet.base.portal import family_required
+from extranet.shell import accounts
+from extranet.shell.forms import (
+    LoginForm,
+    PasswordResetRequestForm,
+    PortalPasswordChangeForm,
+    PortalSetPasswordForm,
+)
+from extranet.shell.middleware import SESSION_EXPIRED
+from extranet.shell.rgpd import family_data_export
+from extranet.shell.todo import family_todo
+
+
+def root(request):
+    if getattr(request, "family", None) is not None:
+        return redirect("home")
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("login")
+
+
+def _session_expired_notice(request) -> None:
+    if request.session.pop(SESSION_EXPIRED, False):
+        messages.info(request, _("Votre session a expiré. Merci de vous reconnecter."))
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login(request):
+    if request.user.is_authenticated and getattr(request, "family", None) is not None:
+        return redirect("home")
+    _session_expired_notice(request)
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        auth_login(request, form.get_user(), backend="extranet.base.backends.SiteIdentifierBackend")
+        next_url = request.POST.get("next") or request.GET.get("next")
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, {request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(next_url)
+        return redirect("home")
+    return render(request, "extranet/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def lockout(request, original_response=None, credentials=None, *args, **kwargs):
+    """django-axes calls this when an identifier is locked out: the login page, a French message, 429."""
+    return render(
+        request,
+        "extranet/login.html",
+        {
+            "form": LoginForm(
+                request, initial={"site": request.POST.get("site"), "username": request.POST.get("username")}
+            ),
+            "lockout": _(
+                "Trop de tentatives de connexion pour cet identifiant. Par sécurité, réessayez dans 15 minutes "
+                "ou utilisez « Mot de passe perdu »."
+            ),
+        },
+        status=429,
+    )
+
+
+@require_POST
+def logout(request):
+    auth_logout(request)
+    messages.success(request, _("Vous êtes déconnecté."))
+    return redirect("login")
+
+
+@family_required
+def home(request):
+    news = News.objects.published(request.family.site)[:20]
+    todo = family_todo(family=request.family, guardian=request.guardian)
+    return render(request, "extranet/home.html", {"news": news, "todo": todo})
+
+
+def accessibility(request):
+    """The RGAA accessibility statement of the family's site (or of the site picked before login)."""
+    family = getattr(request, "family", None)
+    sites = []
+    if family is not None:
+        site = family.site
+    else:
+        sites = list(Site.objects.order_by("name"))
+        slug = request.GET.get("site")
+        site = next((s for s in sites if s.slug == slug), sites[0] if len(sites) == 1 else None)
+    return render(request, "extranet/accessibility.html", {"site": site, "sites": sites})
+
+
+# --- Passwords -------------------------------------------------------------------------------
+
+
+@family_required
+@sensitive_post_parameters()
+@never_cache
+def password_change(request):
+    form = PortalPasswordChangeForm(request.user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            accounts.notify_password_changed(user)
+        # Keeps this session; every other session of the guardian ends (new session hash).
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Votre mot de passe a été modifié."))
+        return redirect("password_change")
+    return render(request, "extranet/password_change.html", {"form": form})
+
+
+@sensitive_post_parameters()
+@never_cache
+def password_reset(request):
+    """Mot de passe perdu / first login. The answer never tells whether the pair exists."""
+    form = PasswordResetRequestForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accounts.request_password_reset(
+            site=form.cleaned_data["site"],
+            identifier=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+        )
+        return redirect("password_reset_done")
+    return render(request, "extranet/password_reset.html", {"form": form})
+
+
+def password_reset_done(request):
+    return render(request, "extranet/password_reset_done.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link: choose the new password twice. The link dies once used or after 24 h."""
+
+    form_class = PortalSetPasswordForm
+    template_name = "extranet/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            accounts.clear_login_failures(form.user)
+            accounts.notify_password_changed(form.user)
+        return response
+
+
+def password_reset_complete(request):
+    return render(request, "extranet/password_reset_complete.html")
+
+
+@require_GET
+@never_cache
+@family_required
+def data_export(request):
+    """RGPD right of access: every piece of data the portal holds about the family, as JSON."""
+    data = family_data_export(request.family)
+    filename = f"tutti-famille-{slugify(request.family.name) or request.family.pk}-{timezone.localdate():%Y-%m-%d}.json"
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
