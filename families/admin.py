@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
 from extranet.base.exports import Column, export_csv_action
 from extranet.base.phones import format_phone
+from families import services
 from families.models import Family, Guardian, Membership
 
 
@@ -82,7 +83,7 @@ export_families = export_csv_action(
 
 
 @admin.register(Family)
-class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "external_reference",
@@ -111,7 +112,7 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         (None, {"fields": ("site", "name", "external_reference")}),
         (_("Adresse"), {"fields": ("address", "postal_code", "city")}),
         (_("Facturation"), {"fields": ("billing_mode", "payment_means", "family_quotient")}),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
     )
     # students/admin.py adds the pupils between the guardians and the history.
     inlines = [FamilyMembershipInline, ChangeRecordInline]
@@ -119,6 +120,9 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(student_count=Count("students", distinct=True))
+
+    def save_change(self, request, obj, *, version, values):
+        services.update_family(family_id=obj.pk, actor=request.user, version=version, values=values)
 
     @admin.display(description=_("élèves"), ordering="student_count")
     def student_count(self, family: Family) -> int:
@@ -160,7 +164,7 @@ export_guardians = export_csv_action(
 
 
 @admin.register(Guardian)
-class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "identifier", "site", "email", "mobile", "city", "updated_at")
     list_filter = ("site", "family_situation", "socio_professional_category")
     list_select_related = ("site", "user")
@@ -187,10 +191,13 @@ class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             _("Coordonnées"),
             {"fields": ("address", "postal_code", "city", "phone_home", "phone_work", "mobile", "email")},
         ),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
     actions = [export_guardians]
+
+    def save_change(self, request, obj, *, version, values):
+        services.update_guardian(guardian_id=obj.pk, actor=request.user, version=version, values=values)
 
     @admin.display(description=_("identifiant"), ordering="user__identifier")
     def identifier(self, guardian: Guardian) -> str:

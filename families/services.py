@@ -1,4 +1,4 @@
-"""Writes about households made by their guardians from the portal (Famille tab)."""
+"""Writes about households and guardians: the portal's Famille tab and the secretariat's admin."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from extranet.base.audit import FieldChange, record_changes
-from extranet.base.editing import apply_values, bump_version, lock_version
+from extranet.base.audit import FieldChange
+from extranet.base.editing import lock_version, save_versioned
 from extranet.base.emails import send_email
-from extranet.base.models import Site
+from extranet.base.models import Site, User
 from families.models import Family, Guardian
 
 GUARDIAN_FIELDS = (
@@ -35,6 +35,21 @@ FAMILY_FIELDS = ("billing_mode", "payment_means")
 USER_FIELDS = {"first_name": "first_name", "last_name": "last_name", "email": "email"}
 
 
+# What the secretariat edits on a household's and a guardian's admin page.
+STAFF_FAMILY_FIELDS = (
+    "site",
+    "name",
+    "external_reference",
+    "address",
+    "postal_code",
+    "city",
+    "billing_mode",
+    "payment_means",
+    "family_quotient",
+)
+STAFF_GUARDIAN_FIELDS = ("site", "user", *GUARDIAN_FIELDS)
+
+
 def update_family_details(
     *,
     family: Family,
@@ -47,10 +62,11 @@ def update_family_details(
     """Save the Famille tab: the logged-in guardian's identity and the household's billing choice.
 
     Both rows are locked and checked against the versions the form was built from; if another
-    guardian saved either meanwhile, StaleEditError is raised and nothing is written.
+    guardian (or the secretariat) saved either meanwhile, StaleEditError is raised and nothing
+    is written.
     """
-    if set(guardian_values) - set(GUARDIAN_FIELDS) or set(family_values) - set(FAMILY_FIELDS):
-        raise ValueError("not editable by families")
+    _check_editable(guardian_values, GUARDIAN_FIELDS)
+    _check_editable(family_values, FAMILY_FIELDS)
     with transaction.atomic():
         locked_guardian = lock_version(
             Guardian.objects.filter(memberships__family=family), pk=guardian.pk, version=guardian_version
@@ -59,17 +75,12 @@ def update_family_details(
             Family.objects.filter(pk=family.pk), pk=family.pk, version=family_version
         )
         old_email = locked_guardian.email
-        guardian_changes = apply_values(locked_guardian, guardian_values)
-        family_changes = apply_values(locked_family, family_values)
-        if guardian_changes:
-            bump_version(
-                locked_guardian, version=guardian_version, fields=[c.field for c in guardian_changes]
-            )
-            record_changes(actor=guardian.user, instance=locked_guardian, changes=guardian_changes)
-            _sync_login(locked_guardian, [c.field for c in guardian_changes])
-        if family_changes:
-            bump_version(locked_family, version=family_version, fields=[c.field for c in family_changes])
-            record_changes(actor=guardian.user, instance=locked_family, changes=family_changes)
+        guardian_changes = _save_guardian(
+            locked_guardian, version=guardian_version, values=guardian_values, actor=guardian.user
+        )
+        family_changes = save_versioned(
+            locked_family, version=family_version, values=family_values, actor=guardian.user
+        )
         changes = guardian_changes + family_changes
         if changes:
             acknowledge_changes(
@@ -77,9 +88,59 @@ def update_family_details(
                 site=family.site,
                 subject_label=_("votre famille"),
                 changes=changes,
-                also_to=[old_email] if old_email and old_email != locked_guardian.email else [],
+                also_to=_former(old_email, locked_guardian),
             )
     return changes
+
+
+def update_guardian(*, guardian_id: int, actor: User, version: int, values: dict) -> list[FieldChange]:
+    """A staff member edits a guardian in the admin: the same lock, version check, change record
+    and acknowledgement as the Famille tab, the guardian told what the secretariat changed."""
+    _check_editable(values, STAFF_GUARDIAN_FIELDS)
+    with transaction.atomic():
+        guardian = lock_version(Guardian.objects.select_related("site"), pk=guardian_id, version=version)
+        old_email = guardian.email
+        changes = _save_guardian(guardian, version=version, values=values, actor=actor)
+        if changes:
+            acknowledge_changes(
+                guardian=guardian,
+                site=guardian.site,
+                subject_label=_("vos coordonnées"),
+                changes=changes,
+                also_to=_former(old_email, guardian),
+                by_staff=True,
+            )
+    return changes
+
+
+def update_family(*, family_id: int, actor: User, version: int, values: dict) -> list[FieldChange]:
+    """A staff member edits a household in the admin; each of its guardians is told what changed."""
+    _check_editable(values, STAFF_FAMILY_FIELDS)
+    with transaction.atomic():
+        family = lock_version(Family.objects.select_related("site"), pk=family_id, version=version)
+        changes = save_versioned(family, version=version, values=values, actor=actor)
+        if changes:
+            acknowledge_staff_changes(family=family, subject_label=_("votre famille"), changes=changes)
+    return changes
+
+
+def _save_guardian(
+    guardian: Guardian, *, version: int, values: dict, actor: User | None
+) -> list[FieldChange]:
+    changes = save_versioned(guardian, version=version, values=values, actor=actor)
+    _sync_login(guardian, [change.field for change in changes])
+    return changes
+
+
+def _check_editable(values: dict, allowed: Iterable[str]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+
+
+def _former(old_email: str, guardian: Guardian) -> list[str]:
+    """The address a change of email leaves behind: it is told too, in case it was not its owner."""
+    return [old_email] if old_email and old_email != guardian.email else []
 
 
 def _sync_login(guardian: Guardian, changed: list[str]) -> None:
@@ -95,8 +156,12 @@ def acknowledge_changes(
     subject_label: str,
     changes: list[FieldChange],
     also_to: Iterable[str] = (),
+    by_staff: bool = False,
 ) -> None:
-    """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after."""
+    """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after.
+
+    ``by_staff``: the secretariat made the change, and the family is told so.
+    """
     recipients = [guardian.email, *also_to]
     send_email(
         "changes_acknowledgement",
@@ -107,5 +172,14 @@ def acknowledge_changes(
             "subject_label": subject_label,
             "changes": changes,
             "changed_at": timezone.localtime(),
+            "by_staff": by_staff,
         },
     )
+
+
+def acknowledge_staff_changes(*, family: Family, subject_label: str, changes: list[FieldChange]) -> None:
+    """What the secretariat changed on a household or a pupil, told to each guardian of the family."""
+    for guardian in Guardian.objects.filter(memberships__family=family).exclude(email="").order_by("pk"):
+        acknowledge_changes(
+            guardian=guardian, site=family.site, subject_label=subject_label, changes=changes, by_staff=True
+        )

@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
 from extranet.base.exports import export_csv_action
 from families.admin import FamilyAdmin, FamilyMembershipInline
 from families.models import Family
+from students import services
 from students.models import (
     Course,
     Cycle,
@@ -89,7 +90,7 @@ export_students = export_csv_action(
 
 
 @admin.register(Student)
-class StudentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class StudentAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "family", "site", "birth_date", "image_rights", "updated_at")
     list_filter = ("family__site", "image_rights", "enrolments__season", "enrolments__course__discipline")
     list_select_related = ("family__site",)
@@ -122,10 +123,13 @@ class StudentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Autorisations"), {"fields": ("image_rights",)}),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
     )
     inlines = [SchoolRecordInline, StudentEnrolmentInline, RepertoireEntryInline, ChangeRecordInline]
     actions = [export_students]
+
+    def save_change(self, request, obj, *, version, values):
+        services.update_student(student_id=obj.pk, actor=request.user, version=version, values=values)
 
     @admin.display(description=_("site"), ordering="family__site__name")
     def site(self, student: Student):

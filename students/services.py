@@ -1,4 +1,4 @@
-"""Writes about pupils made by their family from the portal."""
+"""Writes about pupils: their family's Identité tab and the secretariat's admin."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from extranet.base.audit import FieldChange, record_changes
-from extranet.base.editing import apply_values, bump_version, lock_version, readable_change
-from extranet.base.models import SchoolLevel, Season
+from extranet.base.editing import apply_values, bump_version, lock_version, readable_change, save_versioned
+from extranet.base.models import SchoolLevel, Season, User
 from families.models import Family, Guardian
-from families.services import acknowledge_changes
+from families.services import acknowledge_changes, acknowledge_staff_changes
 from students.models import SchoolRecord, Student
 
 IDENTITY_FIELDS = (
@@ -25,6 +25,8 @@ IDENTITY_FIELDS = (
     "email",
     "image_rights",
 )
+# What the secretariat edits on a pupil's admin page.
+STAFF_FIELDS = ("family", "last_name", "first_name", *IDENTITY_FIELDS)
 
 
 def update_student_identity(
@@ -64,6 +66,24 @@ def update_student_identity(
             subject_label=_("l'élève %(name)s") % {"name": student.full_name},
             changes=changes,
         )
+    return changes
+
+
+def update_student(*, student_id: int, actor: User, version: int, values: dict) -> list[FieldChange]:
+    """A staff member edits a pupil in the admin: locked, version-checked, recorded, and each
+    guardian of the family told what the secretariat changed."""
+    unknown = set(values) - set(STAFF_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    with transaction.atomic():
+        student = lock_version(Student.objects.select_related("family__site"), pk=student_id, version=version)
+        former_family = student.family
+        changes = save_versioned(student, version=version, values=values, actor=actor)
+        if changes:
+            subject = _("l'élève %(name)s") % {"name": student.full_name}
+            acknowledge_staff_changes(family=student.family, subject_label=subject, changes=changes)
+            if former_family.pk != student.family_id:
+                acknowledge_staff_changes(family=former_family, subject_label=subject, changes=changes)
     return changes
 
 

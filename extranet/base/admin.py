@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -11,13 +12,17 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from extranet.base.audit import display_value
+from extranet.base.editing import StaleEditError
 from extranet.base.emails import deliver
+from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.models import (
     ChangeRecord,
     Civility,
@@ -429,3 +434,85 @@ for _model, _model_admin in (
         admin.site.register(
             _model, type(_model_admin.__name__, (_SiteScopedLoginRecordsMixin, _model_admin), {})
         )
+
+
+# --- The admin as a caller of services ---------------------------------------------------------
+
+
+def run_bulk_action(request, items, write, *, done_message, name=str) -> int:
+    """An admin action's loop: ``write(item)`` for each item, one summary of what was done
+    (``done_message(count)``, French, plural-aware) and one message per refusal, naming the item."""
+    done = 0
+    refusals = []
+    for item in items:
+        try:
+            write(item)
+        except DomainError as error:
+            refusals.append(f"{name(item)} : {error.message}")
+        else:
+            done += 1
+    if done:
+        messages.success(request, done_message(done))
+    for refusal in refusals:
+        messages.warning(request, refusal)
+    return done
+
+
+class ServiceAdminMixin:
+    """Change pages whose save calls a service: a refusal (``DomainError``) raised while saving rolls
+    back the whole page (inlines included) and the page is shown again, current values, with why."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            show_domain_error(error, request=request)
+            unsaved = getattr(error, "unsaved", [])
+            if unsaved:
+                messages.warning(
+                    request,
+                    _("Votre saisie, non enregistrée : %(values)s.")
+                    % {"values": " ; ".join(f"{label} : « {value or '—'} »" for label, value in unsaved)},
+                )
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """Carries the version of the row the page was built from (optimistic locking, as on the portal)."""
+
+    edited_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["edited_version"].initial = self.instance.version
+            self.fields["edited_version"].required = True
+
+
+class VersionedAdminMixin(ServiceAdminMixin):
+    """Families, guardians, pupils: a staff member's change goes through the app's service, so it is
+    locked, version-checked (a page opened before someone else's save is refused), recorded with the
+    staff member's name and acknowledged to the family. Subclasses name the service in
+    ``save_change(request, obj, version=…, values=…)``; ``edited_version`` goes in a fieldset."""
+
+    form = VersionedAdminForm
+
+    def save_change(self, request, obj, *, version: int, values: dict) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        model_fields = {field.name for field in obj._meta.concrete_fields} - {"version"}
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name in model_fields}
+        try:
+            self.save_change(request, obj, version=form.cleaned_data["edited_version"], values=values)
+        except StaleEditError as error:
+            error.unsaved = [(_field_label(obj, name), display_value(obj, name)) for name in values]
+            raise
+
+
+def _field_label(obj, name: str) -> str:
+    label = str(obj._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]

@@ -8,20 +8,20 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.audit import FieldChange, diff, snapshot
+from extranet.base.audit import FieldChange, diff, record_changes, snapshot
+from extranet.base.errors import DomainError
+from extranet.base.models import User
 from extranet.base.phones import format_phone
 
 
-class StaleEditError(Exception):
+class StaleEditError(DomainError):
     """Someone else saved the same data after the form was shown: nothing was written."""
 
-    message = _(
-        "Un autre responsable de la famille a modifié ces informations pendant que vous les saisissiez. "
-        "Rien n'a été enregistré : voici les valeurs actuelles, vérifiez-les puis refaites vos modifications."
+    default_message = _(
+        "Un autre responsable de la famille ou le secrétariat a modifié ces informations pendant que vous "
+        "les saisissiez. Rien n'a été enregistré : voici les valeurs actuelles, vérifiez-les puis refaites "
+        "vos modifications."
     )
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 # Fields whose stored value (ten digits) is shown to people as "06 12 34 56 78".
@@ -67,3 +67,12 @@ def bump_version(obj: models.Model, *, version: int, fields: list[str]) -> None:
         raise StaleEditError
     for name, value in values.items():
         setattr(obj, name, value)
+
+
+def save_versioned(obj: models.Model, *, version: int, values: dict, actor: User | None) -> list[FieldChange]:
+    """Write ``values`` on the locked ``obj``: a new version and a change record if anything changed."""
+    changes = apply_values(obj, values)
+    if changes:
+        bump_version(obj, version=version, fields=[change.field for change in changes])
+        record_changes(actor=actor, instance=obj, changes=changes)
+    return changes

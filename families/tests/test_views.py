@@ -255,7 +255,7 @@ def test_second_guardian_saving_a_stale_form_sees_the_current_values(client):
 
     page = response.content.decode()
     assert response.status_code == 409
-    assert "Un autre responsable de la famille a modifié ces informations" in page
+    assert "Un autre responsable de la famille ou le secrétariat a modifié ces informations" in page
     assert re.search(r'name="family-billing_mode" value="3"[^>]* checked>', page)
     assert not re.search(r'name="family-billing_mode" value="8"[^>]* checked>', page)
     assert 'name="family-version" value="2"' in page

@@ -362,7 +362,7 @@ def test_second_guardian_saving_a_stale_form_is_told_and_sees_the_current_values
 
     page = response.content.decode()
     assert response.status_code == 409
-    assert "Un autre responsable de la famille a modifié ces informations" in page
+    assert "Un autre responsable de la famille ou le secrétariat a modifié ces informations" in page
     assert 'value="Vanves"' in page
     assert 'name="version" value="2"' in page
     assert "Vos saisies non enregistrées" in page and "Lieu de naissance : Montrouge" in page
