@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
@@ -9,18 +10,25 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.admin import (
+    ChangeRecordInline,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    SiteScopedAdminMixin,
+    run_bulk_action,
+)
+from extranet.base.dates import short_datetime
+from extranet.base.errors import show_domain_error
 from extranet.base.exports import export_csv_action
 from extranet.base.models import Pole, Season
 from extranet.base.scoping import scope_to_staff
 from reenrolment import selectors, services
-from reenrolment.forms import DecisionReasonForm, ReenrolmentWindowForm
+from reenrolment.forms import DecisionReasonForm
 from reenrolment.models import (
     NextSeasonCourse,
     Reenrolment,
@@ -37,11 +45,55 @@ QUEUE_ORDER = (
 )
 
 
+class ReenrolmentWindowForm(forms.ModelForm):
+    """The window's page refuses what open_window / close_window would, next to the field."""
+
+    class Meta:
+        model = ReenrolmentWindow
+        fields = ["site", "season", "opens_at", "closes_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        site, season = cleaned.get("site"), cleaned.get("season")
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        try:
+            if self.instance.pk is None and site and season and opens_at and closes_at:
+                services.check_new_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
+            elif self.instance.pk is not None and closes_at and "closes_at" in self.changed_data:
+                services.check_closing(window=self.instance, closes_at=closes_at)
+        except services.WindowError as error:
+            show_domain_error(error, form=self)
+        return cleaned
+
+
 @admin.register(ReenrolmentWindow)
-class ReenrolmentWindowAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class ReenrolmentWindowAdmin(ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+    """Opening a window is open_window, moving its closing is close_window: the same locks and
+    checks as the ops commands, and a change record naming the staff member."""
+
     form = ReenrolmentWindowForm
     list_display = ["site", "season", "opens_at", "closes_at", "is_open_now"]
     list_filter = ["site", "season"]
+    inlines = [ChangeRecordInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once created, a window only moves its closing (close_window); its dossiers stay on it.
+        return ["site", "season", "opens_at"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if "closes_at" in form.changed_data:
+                services.close_window(window=obj, at=obj.closes_at, actor=request.user)
+            return
+        window = services.open_window(
+            site=obj.site,
+            season=obj.season,
+            opens_at=obj.opens_at,
+            closes_at=obj.closes_at,
+            actor=request.user,
+        )
+        obj.pk = window.pk
+        obj._state.adding = False
 
     @admin.display(boolean=True, description=gettext_lazy("ouverte"))
     def is_open_now(self, window):
@@ -271,36 +323,34 @@ class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     def _apply(self, request, dossiers, decision: str, reason: str = "") -> None:
         """Apply one decision to dossiers in queue order; report what was done and what was refused."""
-        done, refused = 0, []
-        for dossier in dossiers:
-            try:
-                if decision == "validate":
-                    services.validate_reenrolment(reenrolment=dossier, actor=request.user)
-                elif decision == "waitlist":
-                    services.waitlist_reenrolment(reenrolment=dossier, actor=request.user, reason=reason)
-                elif decision == "refuse":
-                    services.refuse_reenrolment(reenrolment=dossier, actor=request.user, reason=reason)
-                elif decision == "withdraw":
-                    services.withdraw_reenrolment(
-                        reenrolment=dossier, actor=request.user, by_family=False, reason=reason
-                    )
-            except services.ReenrolmentError as error:
-                refused.append(f"{dossier.student} : {error.message}")
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
+        writes = {
+            "validate": lambda dossier: services.validate_reenrolment(
+                reenrolment=dossier, actor=request.user
+            ),
+            "waitlist": lambda dossier: services.waitlist_reenrolment(
+                reenrolment=dossier, actor=request.user, reason=reason
+            ),
+            "refuse": lambda dossier: services.refuse_reenrolment(
+                reenrolment=dossier, actor=request.user, reason=reason
+            ),
+            "withdraw": lambda dossier: services.withdraw_reenrolment(
+                reenrolment=dossier, actor=request.user, by_family=False, reason=reason
+            ),
+        }
+        run_bulk_action(
+            request,
+            dossiers,
+            writes[decision],
+            name=lambda dossier: str(dossier.student),
+            done_message=lambda done: (
                 ngettext(
                     "%(decision)s : %(count)s dossier traité, famille prévenue par e-mail.",
                     "%(decision)s : %(count)s dossiers traités, familles prévenues par e-mail.",
                     done,
                 )
-                % {"decision": DECISIONS[decision], "count": done},
-                messages.SUCCESS,
-            )
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+                % {"decision": DECISIONS[decision], "count": done}
+            ),
+        )
 
     def _queue(self, queryset):
         return list(queryset.order_by(*QUEUE_ORDER).select_related("student"))
@@ -402,12 +452,12 @@ class WaitingListInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularI
     @admin.display(description=gettext_lazy("dossier complet le"))
     def complete_at(self, choice):
         value = choice.reenrolment.complete_at
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S") if value else _("incomplet")
+        return short_datetime(value, seconds=True) if value else _("incomplet")
 
     @admin.display(description=gettext_lazy("envoyé le"))
     def submitted_at(self, choice):
         value = choice.reenrolment.submitted_at
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S") if value else "—"
+        return short_datetime(value, seconds=True) if value else "—"
 
 
 class SeatInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):

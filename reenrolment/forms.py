@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentWindow
+from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
-from reenrolment.services import WindowError, check_window_dates
 from students.models import Course, CourseCategory
 
 Kind = ReenrolmentChoice.Kind
@@ -138,26 +137,3 @@ class DecisionReasonForm(forms.Form):
     def __init__(self, *args, required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = required
-
-
-class ReenrolmentWindowForm(forms.ModelForm):
-    class Meta:
-        model = ReenrolmentWindow
-        fields = ["site", "season", "opens_at", "closes_at"]
-
-    def clean(self):
-        cleaned = super().clean()
-        site, season = cleaned.get("site"), cleaned.get("season")
-        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if site and season and opens_at and closes_at:
-            try:
-                check_window_dates(
-                    site=site,
-                    season=season,
-                    opens_at=opens_at,
-                    closes_at=closes_at,
-                    exclude_pk=self.instance.pk,
-                )
-            except WindowError as error:
-                raise forms.ValidationError(error.message) from None
-        return cleaned

@@ -20,8 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import selectors as document_selectors
+from extranet.base.audit import FieldChange, record_changes
+from extranet.base.dates import short_datetime
 from extranet.base.emails import send_email
-from extranet.base.models import Season, Site
+from extranet.base.errors import DomainError
+from extranet.base.models import Season, Site, User
 from families.selectors import family_emails
 from reenrolment import rules, selectors
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
@@ -34,13 +37,8 @@ DEFAULT_WINDOW_LENGTH = timedelta(days=14)
 HOUSE_RULES_FALLBACK_VERSION = "texte du portail"
 
 
-class ReenrolmentError(Exception):
+class ReenrolmentError(DomainError):
     """A refusal with a French message for the family or the secretariat."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class WindowError(ReenrolmentError):
@@ -68,16 +66,13 @@ class InvalidTransition(ReenrolmentError):
 
 
 class RuleViolation(ReenrolmentError):
+    """The choices break the course rules: ``errors`` lists each refusal under its form field."""
+
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(" ".join(message for messages in errors.values() for message in messages))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
 # --------------------------------------------------------------------------- windows
-
-
-def _format_local(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
 
 
 def check_window_dates(
@@ -87,7 +82,7 @@ def check_window_dates(
     if closes_at <= opens_at:
         raise WindowError(
             _("La fermeture (%(closes)s) doit être postérieure à l'ouverture (%(opens)s).")
-            % {"closes": _format_local(closes_at), "opens": _format_local(opens_at)}
+            % {"closes": short_datetime(closes_at), "opens": short_datetime(opens_at)}
         )
     others = ReenrolmentWindow.objects.filter(site=site).select_related("season")
     if exclude_pk is not None:
@@ -101,8 +96,8 @@ def check_window_dates(
             % {
                 "site": site.name,
                 "season": season.label,
-                "opens": _format_local(duplicate.opens_at),
-                "closes": _format_local(duplicate.closes_at),
+                "opens": short_datetime(duplicate.opens_at),
+                "closes": short_datetime(duplicate.closes_at),
             }
         )
     overlapping = others.filter(opens_at__lt=closes_at, closes_at__gt=opens_at).first()
@@ -112,10 +107,25 @@ def check_window_dates(
             % {
                 "site": site.name,
                 "season": overlapping.season.label,
-                "opens": _format_local(overlapping.opens_at),
-                "closes": _format_local(overlapping.closes_at),
+                "opens": short_datetime(overlapping.opens_at),
+                "closes": short_datetime(overlapping.closes_at),
             }
         )
+
+
+def check_new_window(
+    *, site: Site, season: Season, opens_at: datetime, closes_at: datetime, now: datetime | None = None
+) -> None:
+    """Everything ``open_window`` refuses, without writing (a dry run, the admin's form)."""
+    now = now or timezone.now()
+    if closes_at <= now:
+        raise WindowError(
+            _("La date de fermeture (%(closes)s) est déjà passée.") % {"closes": short_datetime(closes_at)},
+            field="closes_at",
+        )
+    if season.ends_on < timezone.localdate(now):
+        raise WindowError(_("La saison %(season)s est terminée.") % {"season": season.label}, field="season")
+    check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
 
 
 def open_window(
@@ -125,27 +135,60 @@ def open_window(
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     now: datetime | None = None,
+    actor: User | None = None,
 ) -> ReenrolmentWindow:
-    """Create the re-enrolment window of ``site`` for ``season`` (opens now by default, for 14 days)."""
+    """Create the re-enrolment window of ``site`` for ``season`` (opens now by default, for 14 days).
+
+    ``actor`` is the staff member who opened it from the admin (None: ops, from the shell).
+    """
     now = now or timezone.now()
     opens_at = opens_at or now
     closes_at = closes_at or opens_at + DEFAULT_WINDOW_LENGTH
-    if closes_at <= now:
-        raise WindowError(
-            _("La date de fermeture (%(closes)s) est déjà passée.") % {"closes": _format_local(closes_at)}
-        )
-    if season.ends_on < timezone.localdate(now):
-        raise WindowError(_("La saison %(season)s est terminée.") % {"season": season.label})
     with transaction.atomic():
         # One window creation per site at a time, so two ops cannot create overlapping windows.
         Site.objects.select_for_update().filter(pk=site.pk).first()
-        check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
-        return ReenrolmentWindow.objects.create(
+        check_new_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at, now=now)
+        window = ReenrolmentWindow.objects.create(
             site=site, season=season, opens_at=opens_at, closes_at=closes_at
         )
+        record_changes(
+            actor=actor,
+            instance=window,
+            changes=[
+                _window_change(window, "opens_at", old=None),
+                _window_change(window, "closes_at", old=None),
+            ],
+        )
+        return window
 
 
-def close_window(*, window: ReenrolmentWindow, at: datetime | None = None) -> ReenrolmentWindow:
+def check_closing(*, window: ReenrolmentWindow, closes_at: datetime, now: datetime | None = None) -> None:
+    """Everything ``close_window`` refuses for a new closing time, without writing."""
+    now = now or timezone.now()
+    if closes_at < now - timedelta(minutes=1):
+        raise WindowError(
+            _("%(at)s est déjà passé : fermez maintenant (sans --at) ou donnez une date à venir.")
+            % {"at": short_datetime(closes_at)},
+            field="closes_at",
+        )
+    if closes_at <= window.opens_at:
+        raise WindowError(
+            _("La période n'ouvre que le %(opens)s : elle ne peut pas fermer avant.")
+            % {"opens": short_datetime(window.opens_at)},
+            field="closes_at",
+        )
+    check_window_dates(
+        site=window.site,
+        season=window.season,
+        opens_at=window.opens_at,
+        closes_at=closes_at,
+        exclude_pk=window.pk,
+    )
+
+
+def close_window(
+    *, window: ReenrolmentWindow, at: datetime | None = None, actor: User | None = None
+) -> ReenrolmentWindow:
     """Close ``window`` now, or move its closing to ``at``.
 
     The row is locked first: a family's save in progress (which holds a shared lock on the
@@ -158,26 +201,22 @@ def close_window(*, window: ReenrolmentWindow, at: datetime | None = None) -> Re
         )
         now = timezone.now()
         closes_at = at or now
-        if closes_at < now - timedelta(minutes=1):
-            raise WindowError(
-                _("%(at)s est déjà passé : fermez maintenant (sans --at) ou donnez une date à venir.")
-                % {"at": _format_local(closes_at)}
-            )
-        if closes_at <= window.opens_at:
-            raise WindowError(
-                _("La période n'ouvre que le %(opens)s : elle ne peut pas fermer avant.")
-                % {"opens": _format_local(window.opens_at)}
-            )
-        check_window_dates(
-            site=window.site,
-            season=window.season,
-            opens_at=window.opens_at,
-            closes_at=closes_at,
-            exclude_pk=window.pk,
-        )
+        check_closing(window=window, closes_at=closes_at, now=now)
+        old = window.closes_at
         window.closes_at = closes_at
         window.save(update_fields=["closes_at"])
+        record_changes(actor=actor, instance=window, changes=[_window_change(window, "closes_at", old=old)])
         return window
+
+
+def _window_change(window: ReenrolmentWindow, name: str, *, old: datetime | None) -> FieldChange:
+    label = str(ReenrolmentWindow._meta.get_field(name).verbose_name)
+    return FieldChange(
+        field=name,
+        label=label[:1].upper() + label[1:],
+        old=short_datetime(old) if old else "",
+        new=short_datetime(getattr(window, name)),
+    )
 
 
 def _lock_window_for_saving(window_id: int) -> ReenrolmentWindow:
@@ -532,12 +571,12 @@ def window_closed_message(window: ReenrolmentWindow, now: datetime) -> str:
     if window.opens_at > now:
         return _("La réinscription pour %(season)s n'ouvre que le %(opens)s : rien n'a été enregistré.") % {
             "season": window.season.label,
-            "opens": _format_local(window.opens_at),
+            "opens": short_datetime(window.opens_at),
         }
     return _(
         "La période de réinscription pour %(season)s est close depuis le %(closes)s : votre demande n'a pas "
         "été enregistrée. Contactez le secrétariat."
-    ) % {"season": window.season.label, "closes": _format_local(window.closes_at)}
+    ) % {"season": window.season.label, "closes": short_datetime(window.closes_at)}
 
 
 # --------------------------------------------------------------------------- decisions

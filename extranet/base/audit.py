@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from extranet.base.dates import short_date
 from extranet.base.models import ChangeRecord
 
 
@@ -30,7 +31,7 @@ def display_value(instance: models.Model, field_name: str) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     return str(value)
 
 

@@ -40,6 +40,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from extranet.base.dates import short_date, short_datetime
 from extranet.base.models import Site
 from extranet.base.scoping import visible_site_ids
 
@@ -111,11 +112,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return gettext("oui") if value else gettext("non")
     if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value, timezone.get_default_timezone())
-        return value.strftime("%d/%m/%Y %H:%M")
+        return short_datetime(value)
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     if isinstance(value, int | Decimal | float):
         return _number(value)
     if isinstance(value, list | tuple):

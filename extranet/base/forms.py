@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from extranet.base.dates import short_date
 from extranet.base.phones import format_phone, normalise_phone
 
 # --- Field types -----------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def _display(value) -> str:
     if isinstance(value, bool):
         return str(_("Oui") if value else _("Non"))
     if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     return format_phone(str(value))
 
 

@@ -80,6 +80,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from extranet.base.dates import short_date
 from extranet.base.forms import FrenchEmailField, MobileField, PhoneField, PostalCodeField
 from extranet.base.models import Civility, PaymentMeans, Site, SocioProfessionalCategory, User
 from families.models import BillingMode, Family, Guardian, Membership
@@ -214,7 +215,7 @@ def _same(name: str, stored, wanted) -> bool:
 
 def _shown(value) -> str:
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return short_date(value)
     return str(value)
 
 

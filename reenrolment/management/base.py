@@ -52,10 +52,6 @@ def parse_datetime(value: str, option: str) -> datetime:
     )
 
 
-def local(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-
-
 def window_of(site: Site, season: Season | None) -> ReenrolmentWindow:
     """The window named by --season, else the one families see now (open, next or last)."""
     if season is not None:

@@ -8,7 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from extranet.tests.factories import PoleFactory, StaffUserFactory
+from extranet.base.models import ChangeRecord
+from extranet.tests.factories import PoleFactory, SiteFactory, StaffUserFactory, next_season
 from reenrolment import services
 from reenrolment.models import Reenrolment, ReenrolmentWindow
 from reenrolment.tests.factories import NextCourseFactory, WindowFactory, submitted_dossier
@@ -230,3 +231,84 @@ def test_an_overlapping_window_is_refused_in_the_admin(secretariat, window):
     assert response.status_code == 200
     assert "chevauchent" in response.content.decode()
     assert ReenrolmentWindow.objects.count() == 1
+
+
+def window_form(opens, closes, **extra):
+    opens, closes = timezone.localtime(opens), timezone.localtime(closes)
+    return {
+        "opens_at_0": opens.strftime("%d/%m/%Y"),
+        "opens_at_1": opens.strftime("%H:%M"),
+        "closes_at_0": closes.strftime("%d/%m/%Y"),
+        "closes_at_1": closes.strftime("%H:%M"),
+        "extranet-changerecord-content_type-object_id-TOTAL_FORMS": 0,
+        "extranet-changerecord-content_type-object_id-INITIAL_FORMS": 0,
+        **extra,
+    }
+
+
+def calls_to(monkeypatch, name):
+    calls = []
+    real = getattr(services, name)
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, name, spy)
+    return calls
+
+
+def test_a_window_created_in_the_admin_is_opened_by_open_window_and_recorded(client, monkeypatch):
+    staff = StaffUserFactory(is_superuser=True)
+    client.force_login(staff)
+    site, season = SiteFactory(), next_season()
+    opened = calls_to(monkeypatch, "open_window")
+    opens = timezone.now() + datetime.timedelta(days=1)
+
+    response = client.post(
+        reverse("admin:reenrolment_reenrolmentwindow_add"),
+        window_form(opens, opens + datetime.timedelta(days=10), site=site.pk, season=season.pk),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    window = ReenrolmentWindow.objects.get(site=site)
+    assert [call["actor"] for call in opened] == [staff]
+    assert set(ChangeRecord.objects.filter(object_id=window.pk).values_list("field", "actor")) == {
+        ("opens_at", staff.pk),
+        ("closes_at", staff.pk),
+    }
+
+
+def test_moving_the_closing_in_the_admin_goes_through_close_window(client, monkeypatch, window):
+    staff = StaffUserFactory(is_superuser=True)
+    client.force_login(staff)
+    closed = calls_to(monkeypatch, "close_window")
+    later = window.closes_at + datetime.timedelta(days=3)
+
+    response = client.post(
+        reverse("admin:reenrolment_reenrolmentwindow_change", args=[window.pk]),
+        window_form(window.opens_at, later),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    window.refresh_from_db()
+    assert timezone.localtime(window.closes_at).strftime("%d/%m/%Y %H:%M") == timezone.localtime(
+        later
+    ).strftime("%d/%m/%Y %H:%M")
+    assert [call["actor"] for call in closed] == [staff]
+    record = ChangeRecord.objects.get(object_id=window.pk, field="closes_at")
+    assert record.actor == staff and record.old_value and record.new_value
+
+
+def test_a_closing_already_past_is_refused_next_to_the_field_and_nothing_moves(secretariat, window):
+    before = window.closes_at
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    response = secretariat.post(
+        reverse("admin:reenrolment_reenrolmentwindow_change", args=[window.pk]),
+        window_form(window.opens_at, yesterday),
+    )
+
+    assert response.status_code == 200
+    assert "est déjà passé" in " ".join(response.context["adminform"].form.errors["closes_at"])
+    window.refresh_from_db()
+    assert window.closes_at == before

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from extranet.base.dates import short_datetime
 from extranet.base.management.sites import add_site_argument, site_from_option
-from reenrolment.management.base import get_season, local, parse_datetime
+from reenrolment.management.base import get_season, parse_datetime
 from reenrolment.selectors import window_for_site
 from reenrolment.services import WindowError, close_window
 
@@ -52,13 +53,13 @@ class Command(BaseCommand):
             if closes <= window.opens_at:
                 raise CommandError(
                     gettext("La période n'ouvre que le %(opens)s : elle ne peut pas fermer avant.")
-                    % {"opens": local(window.opens_at)}
+                    % {"opens": short_datetime(window.opens_at)}
                 )
             self.stdout.write(
                 gettext(
                     "Simulation : la période %(season)s de %(site)s fermerait le %(closes)s (heure de Paris)."
                 )
-                % {"season": window.season.label, "site": site.name, "closes": local(closes)}
+                % {"season": window.season.label, "site": site.name, "closes": short_datetime(closes)}
             )
             return
         try:
@@ -71,5 +72,6 @@ class Command(BaseCommand):
             else gettext("Période %(season)s de %(site)s fermera le %(closes)s (heure de Paris).")
         )
         self.stdout.write(
-            message % {"season": window.season.label, "site": site.name, "closes": local(window.closes_at)}
+            message
+            % {"season": window.season.label, "site": site.name, "closes": short_datetime(window.closes_at)}
         )

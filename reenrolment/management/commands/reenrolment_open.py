@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from extranet.base.dates import short_datetime
 from extranet.base.management.sites import add_site_argument, site_from_option
-from reenrolment.management.base import get_season, local, parse_datetime
-from reenrolment.services import DEFAULT_WINDOW_LENGTH, WindowError, check_window_dates, open_window
+from reenrolment.management.base import get_season, parse_datetime
+from reenrolment.services import DEFAULT_WINDOW_LENGTH, WindowError, check_new_window, open_window
 
 
 class Command(BaseCommand):
@@ -39,12 +40,7 @@ class Command(BaseCommand):
         )
         try:
             if options["dry_run"]:
-                if closes_at <= now:
-                    raise WindowError(
-                        gettext("La date de fermeture (%(closes)s) est déjà passée.")
-                        % {"closes": local(closes_at)}
-                    )
-                check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
+                check_new_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at, now=now)
             else:
                 open_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at, now=now)
         except WindowError as error:
@@ -79,7 +75,7 @@ class Command(BaseCommand):
             % {
                 "site": site.name,
                 "season": season.label,
-                "opens": local(opens_at),
-                "closes": local(closes_at),
+                "opens": short_datetime(opens_at),
+                "closes": short_datetime(closes_at),
             }
         )

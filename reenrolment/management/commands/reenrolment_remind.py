@@ -5,12 +5,12 @@ from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
 from documents import selectors as document_selectors
+from extranet.base.dates import short_datetime
 from extranet.base.emails import send_email
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
 from families.models import Family
 from families.selectors import family_emails
-from reenrolment.management.base import local
 from reenrolment.selectors import OPEN, dossiers_for_reminder, window_for_site, window_phase
 
 
@@ -50,7 +50,11 @@ class Command(BaseCommand):
                     "La réinscription de %(site)s n'est pas ouverte (période du %(opens)s au %(closes)s) : "
                     "aucun rappel envoyé."
                 )
-                % {"site": site.name, "opens": local(window.opens_at), "closes": local(window.closes_at)}
+                % {
+                    "site": site.name,
+                    "opens": short_datetime(window.opens_at),
+                    "closes": short_datetime(window.closes_at),
+                }
             )
         todo = dossiers_for_reminder(window)
         families = Family.objects.in_bulk(list(todo))

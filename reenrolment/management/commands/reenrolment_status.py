@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from extranet.base.dates import short_datetime
 from extranet.base.management.sites import add_site_argument, site_from_option
-from reenrolment.management.base import get_season, local, window_of
+from reenrolment.management.base import get_season, window_of
 from reenrolment.models import Reenrolment
 from reenrolment.selectors import course_statuses, students_expected, window_phase
 
@@ -47,9 +48,9 @@ class Command(BaseCommand):
                 "site": site.name,
                 "season": window.season.label,
                 "phase": PHASES[window_phase(window)],
-                "opens": local(window.opens_at),
-                "closes": local(window.closes_at),
-                "now": local(timezone.now()),
+                "opens": short_datetime(window.opens_at),
+                "closes": short_datetime(window.closes_at),
+                "now": short_datetime(timezone.now()),
             }
         )
         dossiers = list(
