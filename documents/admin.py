@@ -23,13 +23,13 @@ from documents.forms import DeskDocumentForm, RefusalForm
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.services import (
     DeskRecord,
-    DocumentError,
     record_desk_document,
     refuse_document,
     validate_document,
 )
 from documents.uploads import JPEG, KINDS, PDF, PNG, UploadRefused, check_upload, kinds_label
-from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin, run_bulk_action
+from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.exports import Column, export_csv_action
 from extranet.base.scoping import scope_to_staff
 from families.models import Family
@@ -394,8 +394,8 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         document = self._checkable(request, object_id)
         try:
             validate_document(document=document, actor=request.user)
-        except DocumentError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        except DomainError as error:
+            show_domain_error(error, request=request)
             return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
         self.message_user(
             request, gettext("« %(document)s » est validé.") % {"document": document}, messages.SUCCESS
@@ -408,11 +408,11 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 refuse_document(document=document, actor=request.user, reason=form.cleaned_data["reason"])
-            except DocumentError as error:
+            except DomainError as error:
                 if error.field == "reason":
-                    form.add_error("reason", error.message)
+                    show_domain_error(error, form=form)
                 else:
-                    self.message_user(request, error.message, messages.ERROR)
+                    show_domain_error(error, request=request)
                     return HttpResponseRedirect(
                         reverse("admin:documents_document_change", args=[document.pk])
                     )
@@ -480,8 +480,8 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
                         validate=form.cleaned_data["validate"],
                         actor=request.user,
                     )
-                except DocumentError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                except DomainError as error:
+                    show_domain_error(error, form=form)
                 else:
                     return self._desk_recorded(request, record)
         else:
@@ -550,23 +550,14 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Valider les documents sélectionnés"), permissions=["change"])
     def validate_selected(self, request, queryset):
-        done, errors = 0, []
-        for document in queryset.order_by("uploaded_at", "pk"):
-            try:
-                validate_document(document=document, actor=request.user)
-            except DocumentError as error:
-                errors.append(error.message)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d document validé.", "%(count)d documents validés.", done)
-                % {"count": done},
-                messages.SUCCESS,
-            )
-        for message in errors:
-            self.message_user(request, message, messages.WARNING)
+        run_bulk_action(
+            request,
+            queryset.select_related("document_type", "family", "student").order_by("uploaded_at", "pk"),
+            lambda document: validate_document(document=document, actor=request.user),
+            done_message=lambda done: (
+                ngettext("%(count)d document validé.", "%(count)d documents validés.", done) % {"count": done}
+            ),
+        )
 
     @admin.action(description=_("Refuser les documents sélectionnés…"), permissions=["change"])
     def refuse_selected(self, request, queryset):
@@ -575,27 +566,21 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         )
         form = RefusalForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            done, errors = 0, []
-            for document in documents:
-                try:
-                    refuse_document(document=document, actor=request.user, reason=form.cleaned_data["reason"])
-                except DocumentError as error:
-                    errors.append(error.message)
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
+            run_bulk_action(
+                request,
+                documents,
+                lambda document: refuse_document(
+                    document=document, actor=request.user, reason=form.cleaned_data["reason"]
+                ),
+                done_message=lambda done: (
                     ngettext(
                         "%(count)d document refusé ; la famille a reçu le motif par e-mail.",
                         "%(count)d documents refusés ; les familles ont reçu le motif par e-mail.",
                         done,
                     )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
-            for message in errors:
-                self.message_user(request, message, messages.WARNING)
+                    % {"count": done}
+                ),
+            )
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -25,18 +25,14 @@ from documents.models import Document, DocumentStateChange, DocumentType
 from documents.storage import delete_file, save_file
 from documents.uploads import UploadRefused, check_upload, megabytes
 from extranet.base.emails import send_email
+from extranet.base.errors import DomainError
 from families.models import Family, Guardian
 from families.selectors import family_emails
 from students.models import Student
 
 
-class DocumentError(Exception):
-    """A refused operation; ``message`` is French, ``field`` names the form field it belongs to."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class DocumentError(DomainError):
+    """A refused operation on a document; ``field`` names the form field it belongs to."""
 
 
 def _record(*, document: Document, old_state: str, actor, reason: str = "", at=None) -> None:

@@ -26,6 +26,8 @@ from PIL import Image, JpegImagePlugin, PngImagePlugin
 from pillow_heif.as_plugin import HeifImageFile
 from pypdf import PdfReader
 
+from extranet.base.errors import DomainError
+
 pillow_heif.register_heif_opener()
 
 HEAD_BYTES = 8192
@@ -93,12 +95,11 @@ REFUSED_KIND_NAMES = {
 }
 
 
-class UploadRefused(Exception):
+class UploadRefused(DomainError):
     """A file the family must not hand in; ``message`` says why, in French."""
 
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field="file")
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET
 from documents import selectors
 from documents.forms import UploadForm
 from documents.models import Document, DocumentType
-from documents.services import DocumentError, upload_document
+from documents.services import upload_document
 from documents.storage import file_response
 from documents.uploads import sniff
+from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.portal import family_required, scoped_or_404
 from extranet.base.scoping import scope_to_staff
 from students.models import Student
@@ -66,8 +67,8 @@ def _documents_page(request, *, student, overview, template, context):
                     actor=request.user,
                     guardian=request.guardian,
                 )
-            except DocumentError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except DomainError as error:
+                show_domain_error(error, form=form)
             else:
                 local = timezone.localtime(document.uploaded_at)
                 messages.success(

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from extranet.base.editing import StaleEditError
+from extranet.base.errors import show_domain_error
 from extranet.base.forms import unsaved_values
 from extranet.base.portal import family_required
 from families import selectors, services
@@ -42,7 +43,7 @@ def detail(request):
                 unsaved = unsaved_values(guardian_form, guardian_initial) + unsaved_values(
                     family_form, family_initial
                 )
-                messages.error(request, error.message)
+                show_domain_error(error, request=request)
                 guardian_form = GuardianForm(initial=guardian_initial)
                 family_form = FamilyBillingForm(initial=family_initial)
                 status = 409
@@ -61,7 +62,7 @@ def detail(request):
             "family": family,
             "guardian": request.guardian,
             "form": guardian_form,
-            "form2": family_form,
+            "billing_form": family_form,
             "family_tab": "identity",
             "other_guardians": selectors.other_guardians(family, request.guardian),
             "unsaved": unsaved,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from extranet.base.errors import show_domain_error
 from extranet.base.portal import family_required
 from reenrolment import rules, selectors, services
 from reenrolment.forms import ReenrolmentForm, WithdrawForm
@@ -54,19 +55,17 @@ def student_reenrolment(request, student_id):
                         submit=request.POST.get("action") != "draft",
                     )
                 except services.RuleViolation as error:
-                    for field_name, field_messages in error.errors.items():
-                        for message in field_messages:
-                            form.add_error(field_name if field_name in form.fields else None, message)
+                    show_domain_error(error, form=form)
                 except services.StaleDossier as error:
                     # Keep what this guardian chose, show the saved dossier, and let them confirm.
                     posted = request.POST.copy()
                     posted["version"] = str(error.current.version)
                     form = ReenrolmentForm(posted, offer=offer)
                     form.is_valid()
-                    form.add_error(None, error.message)
+                    show_domain_error(error, form=form)
                     dossier = selectors.dossier_for(student, window)
                 except services.ReenrolmentError as error:
-                    messages.error(request, error.message)
+                    show_domain_error(error, request=request)
                     return here
                 else:
                     if not result.changed:
@@ -132,7 +131,7 @@ def _withdraw(request, dossier, here):
             expected_version=form.cleaned_data["version"],
         )
     except services.ReenrolmentError as error:
-        messages.error(request, error.message)
+        show_domain_error(error, request=request)
     else:
         messages.success(
             request,

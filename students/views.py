@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from extranet.base.editing import StaleEditError
+from extranet.base.errors import show_domain_error
 from extranet.base.forms import unsaved_values
 from extranet.base.models import Season
 from extranet.base.portal import family_required
@@ -49,7 +50,7 @@ def identity(request, student_id):
                 record = selectors.school_record(student, season)
                 current = StudentIdentityForm.initial_for(student, record)
                 unsaved = unsaved_values(form, current)
-                messages.error(request, error.message)
+                show_domain_error(error, request=request)
                 form = StudentIdentityForm(initial=current, season_label=season_label)
                 status = 409
             else:

@@ -81,6 +81,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from extranet.base.dates import short_date
+from extranet.base.errors import DomainError
 from extranet.base.forms import FrenchEmailField, MobileField, PhoneField, PostalCodeField
 from extranet.base.models import Civility, PaymentMeans, Site, SocioProfessionalCategory, User
 from families.models import BillingMode, Family, Guardian, Membership
@@ -176,7 +177,7 @@ class Problem:
         return gettext("Ligne %(line)d, colonne %(column)s : %(message)s") % params
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file cannot be imported; ``problems`` says why, line by line. Nothing was written."""
 
     def __init__(self, problems: list[Problem]):
