@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -38,11 +38,7 @@ from reenrolment.models import (
 )
 from students.models import Course, Enrolment
 
-QUEUE_ORDER = (
-    F("complete_at").asc(nulls_last=True),
-    F("submitted_at").asc(nulls_last=True),
-    "pk",
-)
+QUEUE_ORDER = selectors.queue_order()
 
 
 class ReenrolmentWindowForm(forms.ModelForm):

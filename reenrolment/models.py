@@ -12,12 +12,6 @@ from extranet.base.models import Season, Site, StateChange
 from students.models import Course, Enrolment, Student
 
 
-class ReenrolmentWindowQuerySet(models.QuerySet):
-    def open_at(self, at=None):
-        at = at or timezone.now()
-        return self.filter(opens_at__lte=at, closes_at__gt=at)
-
-
 class ReenrolmentWindow(models.Model):
     """The dates during which a site accepts re-enrolments for a season (campagne)."""
 
@@ -29,8 +23,6 @@ class ReenrolmentWindow(models.Model):
     )
     opens_at = models.DateTimeField(_("ouverture"))
     closes_at = models.DateTimeField(_("fermeture"))
-
-    objects = ReenrolmentWindowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("période de réinscription")
@@ -115,10 +107,6 @@ class Reenrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} – {self.window.season}"
-
-    @property
-    def is_complete(self) -> bool:
-        return self.complete_at is not None
 
 
 class ReenrolmentChoice(models.Model):

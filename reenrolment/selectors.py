@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -29,6 +29,18 @@ SENT_STATES = {
     Reenrolment.State.VALIDATED,
     Reenrolment.State.WAITLISTED,
 }
+
+
+def queue_order(path: str = "") -> tuple:
+    """The guides' order for places: dossiers in the order they became complete, then were sent.
+
+    ``path`` leads from the rows ordered to the dossier ("reenrolment__" for its choices).
+    """
+    return (
+        F(f"{path}complete_at").asc(nulls_last=True),
+        F(f"{path}submitted_at").asc(nulls_last=True),
+        f"{path}pk",
+    )
 
 
 def window_for_site(site: Site, *, at: datetime | None = None) -> ReenrolmentWindow | None:

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Q, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import selectors as document_selectors
-from extranet.base.audit import FieldChange, record_changes
+from extranet.base.audit import FieldChange, field_label, record_changes
 from extranet.base.dates import short_datetime
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
@@ -210,10 +210,9 @@ def close_window(
 
 
 def _window_change(window: ReenrolmentWindow, name: str, *, old: datetime | None) -> FieldChange:
-    label = str(ReenrolmentWindow._meta.get_field(name).verbose_name)
     return FieldChange(
         field=name,
-        label=label[:1].upper() + label[1:],
+        label=field_label(window, name),
         old=short_datetime(old) if old else "",
         new=short_datetime(getattr(window, name)),
     )
@@ -636,11 +635,7 @@ def _renumber_waitlist(course: Course) -> None:
     """Positions 1..n, without gaps, in the order dossiers became complete, then were sent."""
     rows = list(
         ReenrolmentChoice.objects.filter(course=course, state=ChoiceState.WAITLISTED)
-        .order_by(
-            F("reenrolment__complete_at").asc(nulls_last=True),
-            F("reenrolment__submitted_at").asc(nulls_last=True),
-            "reenrolment_id",
-        )
+        .order_by(*selectors.queue_order("reenrolment__"))
         .values_list("pk", "waitlist_position")
     )
     wanted = {pk: position for position, (pk, _old) in enumerate(rows, start=1)}

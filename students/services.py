@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from extranet.base.audit import FieldChange, record_changes
-from extranet.base.editing import apply_values, bump_version, lock_version, readable_change, save_versioned
+from extranet.base.audit import FieldChange, changed, record_changes
+from extranet.base.editing import apply_values, bump_version, lock_version, save_versioned
 from extranet.base.models import SchoolLevel, Season, User
 from families.models import Family, Guardian
 from families.services import acknowledge_changes, acknowledge_staff_changes
@@ -96,27 +96,19 @@ def _update_school_record(
         .filter(student=student, season=season)
         .first()
     )
-    old_name = record.school_name if record else ""
-    old_level = record.school_level if record else None
-    changes = []
-    if old_name != school_name:
-        changes.append(
-            readable_change(
-                field="school_record.school_name",
-                label=_("Établissement scolaire %(season)s") % {"season": season.label},
-                old=old_name,
-                new=school_name,
-            )
-        )
-    if old_level != school_level:
-        changes.append(
-            readable_change(
-                field="school_record.school_level",
-                label=_("Niveau scolaire %(season)s") % {"season": season.label},
-                old=str(old_level or ""),
-                new=str(school_level or ""),
-            )
-        )
+    before = {
+        "school_record.school_name": record.school_name if record else "",
+        "school_record.school_level": str(record.school_level or "") if record else "",
+    }
+    after = {"school_record.school_name": school_name, "school_record.school_level": str(school_level or "")}
+    labels = {
+        "school_record.school_name": _("Établissement scolaire %(season)s") % {"season": season.label},
+        "school_record.school_level": _("Niveau scolaire %(season)s") % {"season": season.label},
+    }
+    changes = [
+        FieldChange(field=name, label=labels[name], old=before[name], new=after[name])
+        for name in changed(before, after)
+    ]
     if changes:
         SchoolRecord.objects.update_or_create(
             student=student,

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from extranet.base.audit import display_value
+from extranet.base.audit import display_value, field_label
 from extranet.base.editing import StaleEditError
 from extranet.base.emails import deliver
 from extranet.base.errors import DomainError, show_domain_error
@@ -509,10 +509,5 @@ class VersionedAdminMixin(ServiceAdminMixin):
         try:
             self.save_change(request, obj, version=form.cleaned_data["edited_version"], values=values)
         except StaleEditError as error:
-            error.unsaved = [(_field_label(obj, name), display_value(obj, name)) for name in values]
+            error.unsaved = [(field_label(obj, name), display_value(obj, name)) for name in values]
             raise
-
-
-def _field_label(obj, name: str) -> str:
-    label = str(obj._meta.get_field(name).verbose_name)
-    return label[:1].upper() + label[1:]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -39,14 +41,34 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, str]:
     return {name: display_value(instance, name) for name in fields}
 
 
+def _equal(name: str, old: Any, new: Any) -> bool:
+    return old == new
+
+
+def changed(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, same: Callable[[str, Any, Any], bool] = _equal
+) -> list[str]:
+    """The names whose value differs from ``before`` to ``after``, in ``before``'s order.
+
+    The one change-detection loop: the portal's and the admin's edits, the school record, the
+    import from the old software all ask it; ``same(name, old, new)`` may loosen the comparison.
+    """
+    return [name for name, old in before.items() if not same(name, old, after[name])]
+
+
+def field_label(instance: models.Model, name: str) -> str:
+    """The field's name as staff and families read it: "Mobile (SMS)"."""
+    label = str(instance._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
 def diff(instance: models.Model, before: dict[str, str]) -> list[FieldChange]:
-    changes = []
-    for name, old in before.items():
-        new = display_value(instance, name)
-        if new != old:
-            label = str(instance._meta.get_field(name).verbose_name)
-            changes.append(FieldChange(field=name, label=label[:1].upper() + label[1:], old=old, new=new))
-    return changes
+    """What changed on ``instance`` since ``snapshot`` took ``before``, as families read it."""
+    after = snapshot(instance, list(before))
+    return [
+        FieldChange(field=name, label=field_label(instance, name), old=before[name], new=after[name])
+        for name in changed(before, after)
+    ]
 
 
 def record_changes(*, actor, instance: models.Model, changes: list[FieldChange]) -> None:

@@ -44,10 +44,6 @@ def apply_values(obj: models.Model, values: dict) -> list[FieldChange]:
     return [_readable(change) for change in diff(obj, before)]
 
 
-def readable_change(*, field: str, label: str, old: str, new: str) -> FieldChange:
-    return _readable(FieldChange(field=field, label=label, old=old, new=new))
-
-
 def _readable(change: FieldChange) -> FieldChange:
     if change.field.rsplit(".", 1)[-1] in PHONE_FIELDS:
         return dataclasses.replace(change, old=format_phone(change.old), new=format_phone(change.new))

@@ -80,6 +80,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from extranet.base.audit import changed
 from extranet.base.dates import short_date
 from extranet.base.errors import DomainError
 from extranet.base.forms import FrenchEmailField, MobileField, PhoneField, PostalCodeField
@@ -795,17 +796,18 @@ class _PlannedFamily:
 
 def _change(instance: models.Model, values: dict) -> list[str]:
     """Set each value that differs from the stored one; the names of the fields changed."""
-    changed = []
+    stored, wanted = {}, {}
     for name, value in values.items():
         model_field = instance._meta.get_field(name)
         if model_field.is_relation:
-            stored, wanted = getattr(instance, model_field.attname), value.pk if value is not None else None
+            stored[name] = getattr(instance, model_field.attname)
+            wanted[name] = value.pk if value is not None else None
         else:
-            stored, wanted = getattr(instance, name), value
-        if not _same(name, stored, wanted):
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
+            stored[name], wanted[name] = getattr(instance, name), value
+    names = changed(stored, wanted, same=_same)
+    for name in names:
+        setattr(instance, name, values[name])
+    return names
 
 
 def _email_key(email: str, last_name: str, first_name: str) -> tuple[str, str, str] | None:
