@@ -25,32 +25,13 @@ import unicodedata
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from extranet.shell.import_columns import COLUMNS  # noqa: E402  (a plain script: the path first)
+
 SITE = "bench-import"
 
-HEADER = [
-    "reference_famille",
-    "nom_famille",
-    "type",
-    "civilite",
-    "nom",
-    "prenom",
-    "date_naissance",
-    "lieu_naissance",
-    "email",
-    "telephone_domicile",
-    "telephone_portable",
-    "telephone_professionnel",
-    "adresse",
-    "code_postal",
-    "ville",
-    "profession",
-    "categorie_socioprofessionnelle",
-    "lien",
-    "payeur",
-    "identifiant",
-    "mode_paiement",
-    "echeances",
-]
+HEADER = list(COLUMNS)
 FIRST_NAMES_F = ["Camille", "Chloé", "Manon", "Léa", "Inès", "Louise", "Jade", "Alice", "Zoé", "Anna"]
 FIRST_NAMES_M = ["Lucas", "Hugo", "Gabriel", "Louis", "Arthur", "Jules", "Raphaël", "Noé", "Théo", "Maël"]
 LAST_NAMES = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",

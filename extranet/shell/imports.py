@@ -9,31 +9,8 @@ understood). One header row, then one row per person. The rows of a household sh
 case, accents or spaces ("Référence famille" reads as ``reference_famille``). A column this
 module does not know is an error, so that a misspelt header never drops data silently.
 
-==============================  ========  ===================================================
-column                          required  content
-==============================  ========  ===================================================
-reference_famille               yes       the household's reference in the old software
-nom_famille                               the household's name (default: the payer's surname
-                                          in capitals)
-type                            yes       ``responsable`` or ``eleve``
-civilite                                  code or label: ``Mme``, ``M.``, ``Mlle``, ``Madame``…
-nom                             yes
-prenom                          yes
-date_naissance                  pupils    ``JJ/MM/AAAA`` (``AAAA-MM-JJ`` accepted)
-lieu_naissance                            pupils
-email
-telephone_domicile                        French number; spaces, dots, ``+33`` accepted
-telephone_portable                        a guardian's is the SMS mobile: 06 or 07
-telephone_professionnel                   guardians
-adresse, code_postal, ville               ``code_postal``: 5 digits
-profession                                guardians
-categorie_socioprofessionnelle            guardians: INSEE PCS code (``34``) or label
-lien                                      guardians: mère, père, tuteur, élève majeur, autre
-payeur                                    guardians: ``oui`` / ``non`` (empty is ``non``)
-identifiant                               guardians: the login; generated when empty
-mode_paiement                             household: code or label (``cheque``, ``Chèque``…)
-echeances                                 household: ``1``, ``3`` or ``8``
-==============================  ========  ===================================================
+The columns, and what goes in each, are listed once in ``extranet/shell/import_columns.py``
+(``manage.py import_families --help`` prints them).
 
 Household columns (``nom_famille``, ``mode_paiement``, ``echeances``) may be filled on one row
 of the household or repeated; two different values are an error. A household needs at least
@@ -85,37 +62,13 @@ from extranet.base.dates import short_date
 from extranet.base.errors import DomainError
 from extranet.base.forms import FrenchEmailField, MobileField, PhoneField, PostalCodeField
 from extranet.base.models import Civility, PaymentMeans, Site, SocioProfessionalCategory, User
+from extranet.shell.import_columns import COLUMNS, REQUIRED_COLUMNS
 from families.models import BillingMode, Family, Guardian, Membership
 from students.models import Student
 
 GUARDIAN = "responsable"
 PUPIL = "eleve"
 
-COLUMNS = (
-    "reference_famille",
-    "nom_famille",
-    "type",
-    "civilite",
-    "nom",
-    "prenom",
-    "date_naissance",
-    "lieu_naissance",
-    "email",
-    "telephone_domicile",
-    "telephone_portable",
-    "telephone_professionnel",
-    "adresse",
-    "code_postal",
-    "ville",
-    "profession",
-    "categorie_socioprofessionnelle",
-    "lien",
-    "payeur",
-    "identifiant",
-    "mode_paiement",
-    "echeances",
-)
-REQUIRED_COLUMNS = ("reference_famille", "type", "nom", "prenom")
 # Headers the old software (or a secretary) may write differently.
 HEADER_ALIASES = {
     "e_mail": "email",

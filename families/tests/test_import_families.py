@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from extranet.base.models import User
+from extranet.shell.import_columns import COLUMNS, columns_help
 from extranet.tests.factories import SiteFactory
 from families.models import Family, Guardian, Membership
 from families.tests.factories import FamilyFactory, guardian_of
@@ -16,10 +17,9 @@ from students.models import Student
 
 pytestmark = pytest.mark.django_db
 
-HEADER = (
-    "reference_famille,nom_famille,type,civilite,nom,prenom,date_naissance,lieu_naissance,email,"
-    "telephone_domicile,telephone_portable,telephone_professionnel,adresse,code_postal,ville,payeur,"
-    "identifiant,mode_paiement,echeances"
+# Every column but the guardians' profession, category and relationship, which most rows leave out.
+HEADER = ",".join(
+    name for name in COLUMNS if name not in {"profession", "categorie_socioprofessionnelle", "lien"}
 )
 ROWS = [
     "F001,MARTIN,responsable,Mme,Martin,Claire,,,claire.martin@example.fr,01 46 12 34 56,06 12 34 56 78,,"
@@ -665,3 +665,10 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_families(site, t
     assert again < many
     assert updated <= many
     assert Guardian.objects.filter(first_name="Clara").count() == 40
+
+
+def test_the_help_lists_every_column_the_import_reads():
+    listed = columns_help()
+
+    assert all(name in listed for name in COLUMNS)
+    assert "reference_famille *" in listed and "nom_famille *" not in listed

@@ -1,4 +1,4 @@
-"""manage.py import_families --site S FILE.csv [--dry-run]: the format is in families/imports.py."""
+"""manage.py import_families --site S FILE.csv [--dry-run]: the format is in extranet/shell/imports.py."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
+from extranet.shell.import_columns import columns_help
 from extranet.shell.imports import ImportFileError, ImportSummary, import_families, read_import_file
 
 
@@ -18,7 +19,8 @@ class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
 
 
 class Command(BaseCommand):
-    help = """Importe les familles d'un site depuis l'export CSV de l'ancien logiciel : crée ou met à
+    help = (
+        """Importe les familles d'un site depuis l'export CSV de l'ancien logiciel : crée ou met à
 jour les familles, leurs responsables (chacun avec un identifiant de connexion sans mot de passe :
 le premier accès passe par send_credentials ou « Mot de passe perdu ») et leurs élèves. Tout le
 fichier est vérifié d'abord : à la moindre erreur, chaque ligne fautive est signalée (numéro de
@@ -28,29 +30,9 @@ n'est jamais supprimé et aucun mot de passe n'est modifié.
 Fichier : UTF-8 (avec ou sans BOM), cellules séparées par « ; » ou « , », une ligne d'en-tête
 puis une ligne par personne ; les lignes d'une même famille partagent sa reference_famille.
 Colonnes (* obligatoire ; majuscules, accents et espaces ignorés dans l'en-tête) :
-  reference_famille *   référence de la famille dans l'ancien logiciel
-  nom_famille           nom du foyer (par défaut : nom du payeur en majuscules)
-  type *                responsable ou eleve
-  civilite              Mme, M., Mlle (ou Madame, Monsieur, Mademoiselle)
-  nom *, prenom *
-  date_naissance        JJ/MM/AAAA, obligatoire pour un élève
-  lieu_naissance        élèves
-  email                 un responsable sans e-mail ne reçoit pas ses accès
-  telephone_domicile, telephone_portable, telephone_professionnel
-                        10 chiffres (espaces, points, +33 acceptés) ; le portable d'un
-                        responsable sert aux SMS : 06 ou 07
-  adresse, code_postal, ville
-                        code postal à 5 chiffres
-  profession, categorie_socioprofessionnelle
-                        responsables ; catégorie : code INSEE (34) ou libellé
-  lien                  responsables : mère, père, tuteur, élève majeur, autre
-  payeur                responsables : oui ou non ; un seul payeur par famille (à défaut, le
-                        payeur déjà enregistré, ou le premier responsable d'une nouvelle famille)
-  identifiant           responsables : identifiant de connexion ; vide, il est créé sous la
-                        forme prenom.nom (minuscules sans accents, suivi de 2, 3… s'il existe)
-  mode_paiement         famille : code ou libellé (direct_debit, cheque, holiday_vouchers,
-                        pass_culture, card, ou Prélèvement bancaire, Chèque…)
-  echeances             famille : 1, 3 ou 8
+"""
+        + columns_help()
+        + """
 Les colonnes de la famille se remplissent sur une de ses lignes ou sont répétées à l'identique.
 Une cellule vide ne remplace jamais une valeur enregistrée.
 
@@ -58,6 +40,7 @@ Correspondances : famille par reference_famille ; responsable par identifiant, s
 dans la famille, sinon par e-mail et nom sur le site (un parent séparé présent dans deux familles
 devient un seul responsable membre des deux) ; élève par famille, nom, prénom et date de
 naissance."""
+    )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         kwargs["formatter_class"] = HelpFormatter
