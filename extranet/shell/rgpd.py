@@ -33,13 +33,74 @@ def _actor(user) -> str | None:
 
 
 def family_data_export(family: Family) -> dict:
-    """Everything the portal holds about the family (RGPD right of access), read through the family."""
-    memberships = (
+    """Everything the portal holds about the family (RGPD right of access), read through the family.
+
+    One section per kind of data, each read with a fixed number of queries whatever the size of
+    the family.
+    """
+    memberships = list(
         Membership.objects.filter(family=family)
         .select_related("guardian__civility", "guardian__socio_professional_category", "guardian__user")
         .order_by("pk")
     )
-    students = list(
+    students = list(_students_of(family))
+    return {
+        "exported_at": timezone.localtime().isoformat(),
+        "site": {"name": family.site.name, "contact_email": family.site.contact_email},
+        "family": _family_section(family),
+        "guardians": [_guardian_section(membership) for membership in memberships],
+        "students": [_student_section(student) for student in students],
+        "documents": _documents_section(family),
+        "reenrolments": _reenrolments_section(family),
+        "invoices": _invoices_section(family),
+        "sepa_mandates": _mandates_section(family),
+        "changes": _changes_section(
+            family,
+            guardian_ids=[membership.guardian_id for membership in memberships],
+            student_ids=[student.pk for student in students],
+        ),
+    }
+
+
+def _family_section(family: Family) -> dict:
+    return {
+        "name": family.name,
+        "reference": family.external_reference,
+        "address": family.address,
+        "postal_code": family.postal_code,
+        "city": family.city,
+        "billing_mode": family.get_billing_mode_display(),
+        "payment_means": str(family.payment_means or ""),
+        "family_quotient": family.family_quotient,
+        "created_at": _date(family.created_at),
+    }
+
+
+def _guardian_section(membership: Membership) -> dict:
+    guardian = membership.guardian
+    return {
+        "identifier": guardian.user.identifier if guardian.user else None,
+        "relationship": membership.get_relationship_display(),
+        "is_payer": membership.is_payer,
+        "civility": str(guardian.civility or ""),
+        "last_name": guardian.last_name,
+        "first_name": guardian.first_name,
+        "family_situation": guardian.get_family_situation_display(),
+        "profession": guardian.profession,
+        "socio_professional_category": str(guardian.socio_professional_category or ""),
+        "address": guardian.address,
+        "postal_code": guardian.postal_code,
+        "city": guardian.city,
+        "phone_home": guardian.phone_home,
+        "phone_work": guardian.phone_work,
+        "email": guardian.email,
+        "mobile": guardian.mobile,
+        "last_login": _date(guardian.user.last_login) if guardian.user else None,
+    }
+
+
+def _students_of(family: Family):
+    return (
         Student.objects.for_family(family)
         .select_related("civility")
         .prefetch_related(
@@ -57,17 +118,113 @@ def family_data_export(family: Family) -> dict:
         )
         .order_by("pk")
     )
+
+
+def _student_section(student: Student) -> dict:
+    return {
+        "civility": str(student.civility or ""),
+        "last_name": student.last_name,
+        "first_name": student.first_name,
+        "birth_date": _date(student.birth_date),
+        "birth_place": student.birth_place,
+        "use_guardian_contact": student.use_guardian_contact,
+        "address": student.address,
+        "postal_code": student.postal_code,
+        "city": student.city,
+        "phone_home": student.phone_home,
+        "mobile": student.mobile,
+        "email": student.email,
+        "image_rights": student.image_rights,
+        "schooling": [
+            {
+                "season": record.season.label,
+                "school": record.school_name,
+                "level": str(record.school_level or ""),
+            }
+            for record in student.school_records.all()
+        ],
+        "enrolments": [
+            {
+                "season": enrolment.season.label,
+                "discipline": enrolment.course.discipline.name,
+                "course": enrolment.course.name,
+                "cycle": enrolment.course.cycle.name if enrolment.course.cycle else "",
+                "pole": enrolment.course.pole.name,
+                "teacher": enrolment.course.teacher_name,
+                "timetable": enrolment.course.timetable,
+                "status": enrolment.get_status_display(),
+            }
+            for enrolment in student.enrolments.all()
+        ],
+        "repertoire": [
+            {
+                "season": entry.season.label,
+                "work": entry.work,
+                "composer": entry.composer,
+                "discipline": entry.discipline.name if entry.discipline else "",
+            }
+            for entry in student.repertoire.all()
+        ],
+    }
+
+
+def _documents_section(family: Family) -> list[dict]:
     documents = (
         Document.objects.for_family(family)
         .select_related("document_type", "student")
         .order_by("uploaded_at", "pk")
     )
+    return [
+        {
+            "type": document.document_type.name,
+            "student": document.student.full_name if document.student else None,
+            "file_name": document.original_name,
+            "content_type": document.content_type,
+            "size_bytes": document.size,
+            "state": document.get_state_display(),
+            "uploaded_at": _date(document.uploaded_at),
+            "checked_at": _date(document.checked_at),
+            "refusal_reason": document.refusal_reason,
+        }
+        for document in documents
+    ]
+
+
+def _reenrolments_section(family: Family) -> list[dict]:
     reenrolments = (
         Reenrolment.objects.filter(student__family=family)
         .select_related("student", "window__season")
         .prefetch_related("choices__course")
         .order_by("pk")
     )
+    return [
+        {
+            "student": dossier.student.full_name,
+            "season": dossier.window.season.label,
+            "state": dossier.get_state_display(),
+            "administrative": dossier.administrative,
+            "information": dossier.information,
+            "house_rules_version": dossier.house_rules_version,
+            "house_rules_accepted_at": _date(dossier.house_rules_accepted_at),
+            "submitted_at": _date(dossier.submitted_at),
+            "complete_at": _date(dossier.complete_at),
+            "decided_at": _date(dossier.decided_at),
+            "refusal_reason": dossier.refusal_reason,
+            "courses": [
+                {
+                    "course": choice.course.name,
+                    "kind": choice.get_kind_display(),
+                    "state": choice.get_state_display(),
+                    "waitlist_position": choice.waitlist_position,
+                }
+                for choice in dossier.choices.all()
+            ],
+        }
+        for dossier in reenrolments
+    ]
+
+
+def _invoices_section(family: Family) -> list[dict]:
     invoices = (
         Invoice.objects.for_family(family)
         .select_related("season")
@@ -80,194 +237,72 @@ def family_data_export(family: Family) -> dict:
         )
         .order_by("issued_at", "pk")
     )
-    guardian_ids = [membership.guardian_id for membership in memberships]
+    return [
+        {
+            "number": invoice.number,
+            "kind": invoice.get_kind_display(),
+            "season": invoice.season.label,
+            "issued_at": _date(invoice.issued_at),
+            "total": str(invoice.total),
+            "instalments_count": invoice.billing_mode,
+            "payment_means": invoice.payment_means_label,
+            "payer": invoice.payer_name,
+            "lines": [
+                {"label": line.label, "quantity": line.quantity, "amount": str(line.amount)}
+                for line in invoice.lines.all()
+            ],
+            "instalments": [
+                {
+                    "rank": instalment.rank,
+                    "due_on": _date(instalment.due_on),
+                    "amount": str(instalment.amount),
+                    "payments": [
+                        {
+                            "received_on": _date(payment.received_on),
+                            "amount": str(payment.amount),
+                            "means": str(payment.means),
+                        }
+                        for payment in instalment.payments.all()
+                    ],
+                }
+                for instalment in invoice.instalments.all()
+            ],
+        }
+        for invoice in invoices
+    ]
+
+
+def _mandates_section(family: Family) -> list[dict]:
+    return [
+        {
+            "reference": mandate.reference,
+            "holder": mandate.holder_name,
+            "iban": _masked_iban(mandate.iban),
+            "signed_on": _date(mandate.signed_on),
+            "revoked_on": _date(mandate.revoked_on),
+        }
+        for mandate in Mandate.objects.filter(family=family).order_by("signed_on")
+    ]
+
+
+def _changes_section(family: Family, *, guardian_ids: list[int], student_ids: list[int]) -> list[dict]:
     content_types = ContentType.objects.get_for_models(Family, Guardian, Student)
     targets = (
         Q(content_type=content_types[Family], object_id=family.pk)
         | Q(content_type=content_types[Guardian], object_id__in=guardian_ids)
-        | Q(content_type=content_types[Student], object_id__in=[student.pk for student in students])
+        | Q(content_type=content_types[Student], object_id__in=student_ids)
     )
     changes = (
         ChangeRecord.objects.filter(targets).select_related("actor", "content_type").order_by("at", "pk")
     )
-
-    return {
-        "exported_at": timezone.localtime().isoformat(),
-        "site": {"name": family.site.name, "contact_email": family.site.contact_email},
-        "family": {
-            "name": family.name,
-            "reference": family.external_reference,
-            "address": family.address,
-            "postal_code": family.postal_code,
-            "city": family.city,
-            "billing_mode": family.get_billing_mode_display(),
-            "payment_means": str(family.payment_means or ""),
-            "family_quotient": family.family_quotient,
-            "created_at": _date(family.created_at),
-        },
-        "guardians": [
-            {
-                "identifier": membership.guardian.user.identifier if membership.guardian.user else None,
-                "relationship": membership.get_relationship_display(),
-                "is_payer": membership.is_payer,
-                "civility": str(membership.guardian.civility or ""),
-                "last_name": membership.guardian.last_name,
-                "first_name": membership.guardian.first_name,
-                "family_situation": membership.guardian.get_family_situation_display(),
-                "profession": membership.guardian.profession,
-                "socio_professional_category": str(membership.guardian.socio_professional_category or ""),
-                "address": membership.guardian.address,
-                "postal_code": membership.guardian.postal_code,
-                "city": membership.guardian.city,
-                "phone_home": membership.guardian.phone_home,
-                "phone_work": membership.guardian.phone_work,
-                "email": membership.guardian.email,
-                "mobile": membership.guardian.mobile,
-                "last_login": _date(membership.guardian.user.last_login)
-                if membership.guardian.user
-                else None,
-            }
-            for membership in memberships
-        ],
-        "students": [
-            {
-                "civility": str(student.civility or ""),
-                "last_name": student.last_name,
-                "first_name": student.first_name,
-                "birth_date": _date(student.birth_date),
-                "birth_place": student.birth_place,
-                "use_guardian_contact": student.use_guardian_contact,
-                "address": student.address,
-                "postal_code": student.postal_code,
-                "city": student.city,
-                "phone_home": student.phone_home,
-                "mobile": student.mobile,
-                "email": student.email,
-                "image_rights": student.image_rights,
-                "schooling": [
-                    {
-                        "season": record.season.label,
-                        "school": record.school_name,
-                        "level": str(record.school_level or ""),
-                    }
-                    for record in student.school_records.all()
-                ],
-                "enrolments": [
-                    {
-                        "season": enrolment.season.label,
-                        "discipline": enrolment.course.discipline.name,
-                        "course": enrolment.course.name,
-                        "cycle": enrolment.course.cycle.name if enrolment.course.cycle else "",
-                        "pole": enrolment.course.pole.name,
-                        "teacher": enrolment.course.teacher_name,
-                        "timetable": enrolment.course.timetable,
-                        "status": enrolment.get_status_display(),
-                    }
-                    for enrolment in student.enrolments.all()
-                ],
-                "repertoire": [
-                    {
-                        "season": entry.season.label,
-                        "work": entry.work,
-                        "composer": entry.composer,
-                        "discipline": entry.discipline.name if entry.discipline else "",
-                    }
-                    for entry in student.repertoire.all()
-                ],
-            }
-            for student in students
-        ],
-        "documents": [
-            {
-                "type": document.document_type.name,
-                "student": document.student.full_name if document.student else None,
-                "file_name": document.original_name,
-                "content_type": document.content_type,
-                "size_bytes": document.size,
-                "state": document.get_state_display(),
-                "uploaded_at": _date(document.uploaded_at),
-                "checked_at": _date(document.checked_at),
-                "refusal_reason": document.refusal_reason,
-            }
-            for document in documents
-        ],
-        "reenrolments": [
-            {
-                "student": dossier.student.full_name,
-                "season": dossier.window.season.label,
-                "state": dossier.get_state_display(),
-                "administrative": dossier.administrative,
-                "information": dossier.information,
-                "house_rules_version": dossier.house_rules_version,
-                "house_rules_accepted_at": _date(dossier.house_rules_accepted_at),
-                "submitted_at": _date(dossier.submitted_at),
-                "complete_at": _date(dossier.complete_at),
-                "decided_at": _date(dossier.decided_at),
-                "refusal_reason": dossier.refusal_reason,
-                "courses": [
-                    {
-                        "course": choice.course.name,
-                        "kind": choice.get_kind_display(),
-                        "state": choice.get_state_display(),
-                        "waitlist_position": choice.waitlist_position,
-                    }
-                    for choice in dossier.choices.all()
-                ],
-            }
-            for dossier in reenrolments
-        ],
-        "invoices": [
-            {
-                "number": invoice.number,
-                "kind": invoice.get_kind_display(),
-                "season": invoice.season.label,
-                "issued_at": _date(invoice.issued_at),
-                "total": str(invoice.total),
-                "instalments_count": invoice.billing_mode,
-                "payment_means": invoice.payment_means_label,
-                "payer": invoice.payer_name,
-                "lines": [
-                    {"label": line.label, "quantity": line.quantity, "amount": str(line.amount)}
-                    for line in invoice.lines.all()
-                ],
-                "instalments": [
-                    {
-                        "rank": instalment.rank,
-                        "due_on": _date(instalment.due_on),
-                        "amount": str(instalment.amount),
-                        "payments": [
-                            {
-                                "received_on": _date(payment.received_on),
-                                "amount": str(payment.amount),
-                                "means": str(payment.means),
-                            }
-                            for payment in instalment.payments.all()
-                        ],
-                    }
-                    for instalment in invoice.instalments.all()
-                ],
-            }
-            for invoice in invoices
-        ],
-        "sepa_mandates": [
-            {
-                "reference": mandate.reference,
-                "holder": mandate.holder_name,
-                "iban": _masked_iban(mandate.iban),
-                "signed_on": _date(mandate.signed_on),
-                "revoked_on": _date(mandate.revoked_on),
-            }
-            for mandate in Mandate.objects.filter(family=family).order_by("signed_on")
-        ],
-        "changes": [
-            {
-                "at": _date(change.at),
-                "object": change.content_type.model,
-                "field": change.field_label,
-                "before": change.old_value,
-                "after": change.new_value,
-                "by": _actor(change.actor),
-            }
-            for change in changes
-        ],
-    }
+    return [
+        {
+            "at": _date(change.at),
+            "object": change.content_type.model,
+            "field": change.field_label,
+            "before": change.old_value,
+            "after": change.new_value,
+            "by": _actor(change.actor),
+        }
+        for change in changes
+    ]
