@@ -9,9 +9,10 @@ some courses are closed to beginners; age limits; all courses of one pupil on on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 from django.utils.translation import gettext as _
 
@@ -60,26 +61,36 @@ def check_course_rules(
     ``past_discipline_ids``: disciplines the pupil followed here before the season;
     ``played_instrument``: whether one of them was an instrument course (music, not dance).
     """
-    errors: dict[str, list[str]] = {}
-
-    def add(field_name: str, message: str) -> None:
-        errors.setdefault(field_name, []).append(message)
-
     if not chosen and not administrative:
-        add(
-            ADMINISTRATIVE,
-            _(
-                "Cochez au moins un cours à poursuivre, un nouveau cours ou la case "
-                "« Réinscription administrative »."
-            ),
-        )
-        return errors
-
+        return {
+            ADMINISTRATIVE: [
+                _(
+                    "Cochez au moins un cours à poursuivre, un nouveau cours ou la case "
+                    "« Réinscription administrative »."
+                )
+            ]
+        }
     by_category: dict[str, list[ChosenCourse]] = {}
     for item in chosen:
         by_category.setdefault(item.course.category, []).append(item)
+    errors: dict[str, list[str]] = {}
+    for field_name, message in chain(
+        _one_pole(chosen),
+        _eveil_alone(chosen, by_category),
+        _discovery_pair(by_category),
+        _instrumental_cursus(by_category, school_level_code),
+        _non_beginners(chosen, student, past_discipline_ids, played_instrument),
+        _age_limits(chosen, student, season),
+    ):
+        errors.setdefault(field_name, []).append(message)
+    return errors
 
-    # All courses of one pupil on one pôle (Sèvre Loire guide).
+
+Refusals = Iterator[tuple[str, str]]  # (form field, French message)
+
+
+def _one_pole(chosen: list[ChosenCourse]) -> Refusals:
+    """All courses of one pupil on one pôle (Sèvre Loire guide)."""
     poles: dict[int, list[ChosenCourse]] = {}
     for item in chosen:
         poles.setdefault(item.course.pole_id, []).append(item)
@@ -88,7 +99,7 @@ def check_course_rules(
             _("%(courses)s (%(pole)s)") % {"courses": _names(items), "pole": items[0].course.pole.name}
             for items in poles.values()
         )
-        add(
+        yield (
             _field_of(chosen),
             _(
                 "Tous les cours d'un élève ont lieu sur un seul pôle. Vous avez choisi %(parts)s : "
@@ -97,59 +108,74 @@ def check_course_rules(
             % {"parts": parts},
         )
 
+
+def _eveil_alone(chosen: list[ChosenCourse], by_category: dict[str, list[ChosenCourse]]) -> Refusals:
     eveil = by_category.get(CourseCategory.EVEIL, [])
-    if eveil and len(chosen) > 1:
-        if len(eveil) > 1:
-            message = _("En éveil / jardin, choisissez un seul cours : %(courses)s ne vont pas ensemble.") % {
-                "courses": _names(eveil)
-            }
-        else:
-            others = [item for item in chosen if item.course.category != CourseCategory.EVEIL]
-            message = _(
-                "Un cours d'éveil / jardin se choisit seul : retirez %(others)s ou le cours %(eveil)s."
-            ) % {"others": _names(others), "eveil": _names(eveil)}
-        add(_field_of(chosen), message)
+    if not eveil or len(chosen) <= 1:
+        return
+    if len(eveil) > 1:
+        message = _("En éveil / jardin, choisissez un seul cours : %(courses)s ne vont pas ensemble.") % {
+            "courses": _names(eveil)
+        }
+    else:
+        others = [item for item in chosen if item.course.category != CourseCategory.EVEIL]
+        message = _(
+            "Un cours d'éveil / jardin se choisit seul : retirez %(others)s ou le cours %(eveil)s."
+        ) % {"others": _names(others), "eveil": _names(eveil)}
+    yield _field_of(chosen), message
 
+
+def _discovery_pair(by_category: dict[str, list[ChosenCourse]]) -> Refusals:
     discovery = by_category.get(CourseCategory.DISCOVERY, [])
-    if discovery:
-        semesters = sorted(item.course.semester or 0 for item in discovery)
-        if len(discovery) != 2 or semesters != [1, 2]:
-            add(
-                _field_of(discovery),
-                _(
-                    "Le parcours découverte se compose de deux parcours : un au 1er semestre et un au "
-                    "2nd semestre (vous en avez choisi %(count)s : %(courses)s)."
-                )
-                % {"count": len(discovery), "courses": _names(discovery)},
+    if not discovery:
+        return
+    semesters = sorted(item.course.semester or 0 for item in discovery)
+    if len(discovery) != 2 or semesters != [1, 2]:
+        yield (
+            _field_of(discovery),
+            _(
+                "Le parcours découverte se compose de deux parcours : un au 1er semestre et un au "
+                "2nd semestre (vous en avez choisi %(count)s : %(courses)s)."
             )
+            % {"count": len(discovery), "courses": _names(discovery)},
+        )
 
-    # The instrumental cursus (music): dance courses share the category but not the rule.
+
+def _instrumental_cursus(
+    by_category: dict[str, list[ChosenCourse]], school_level_code: str | None
+) -> Refusals:
+    """The instrumental cursus (music): dance courses share the category but not the rule."""
     instruments = [
         item for item in by_category.get(CourseCategory.INSTRUMENT, []) if not item.course.discipline.is_dance
     ]
-    if instruments:
-        if not by_category.get(CourseCategory.COLLECTIVE):
-            add(
-                _field_of(instruments),
-                _(
-                    "Le cursus instrumental comprend l'instrument et un cours de pratique collective : "
-                    "ajoutez une pratique collective à %(courses)s."
-                )
-                % {"courses": _names(instruments)},
+    if not instruments:
+        return
+    if not by_category.get(CourseCategory.COLLECTIVE):
+        yield (
+            _field_of(instruments),
+            _(
+                "Le cursus instrumental comprend l'instrument et un cours de pratique collective : "
+                "ajoutez une pratique collective à %(courses)s."
             )
-        if school_level_code in CULTURE_SCHOOL_LEVELS and not by_category.get(CourseCategory.CULTURE):
-            add(
-                _field_of(instruments),
-                _(
-                    "En %(level)s, le cursus instrumental comprend aussi un cours de culture musicale : "
-                    "ajoutez-en un."
-                )
-                % {"level": school_level_code},
+            % {"courses": _names(instruments)},
+        )
+    if school_level_code in CULTURE_SCHOOL_LEVELS and not by_category.get(CourseCategory.CULTURE):
+        yield (
+            _field_of(instruments),
+            _(
+                "En %(level)s, le cursus instrumental comprend aussi un cours de culture musicale : "
+                "ajoutez-en un."
             )
+            % {"level": school_level_code},
+        )
 
-    # Courses reserved to non-beginners: a beginner never followed the discipline here. For a
-    # collective practice the guide speaks of "musiciens non débutants": having played an
-    # instrument here is enough.
+
+def _non_beginners(
+    chosen: list[ChosenCourse], student: Student, past_discipline_ids: set[int], played_instrument: bool
+) -> Refusals:
+    """Courses reserved to non-beginners: a beginner never followed the discipline here. For a
+    collective practice the guide speaks of "musiciens non débutants": having played an
+    instrument here is enough."""
     for item in chosen:
         course = item.course
         if course.beginners_allowed or course.discipline_id in past_discipline_ids:
@@ -166,12 +192,14 @@ def check_course_rules(
                 "« %(course)s » est réservé aux élèves non débutants en %(discipline)s : "
                 "%(name)s n'a encore suivi aucun cours de %(discipline)s au conservatoire."
             )
-        add(
+        yield (
             item.field,
             message
             % {"course": course.name, "discipline": course.discipline.name, "name": student.first_name},
         )
 
+
+def _age_limits(chosen: list[ChosenCourse], student: Student, season) -> Refusals:
     day = age_reference_day(season)
     age = student.age_on(day)
     for item in chosen:
@@ -180,7 +208,7 @@ def check_course_rules(
             continue
         limits = _age_limits_text(course)
         if age is None:
-            add(
+            yield (
                 item.field,
                 _(
                     "« %(course)s » est ouvert %(limits)s : renseignez la date de naissance de l'élève "
@@ -191,7 +219,7 @@ def check_course_rules(
         elif (course.min_age is not None and age < course.min_age) or (
             course.max_age is not None and age > course.max_age
         ):
-            add(
+            yield (
                 item.field,
                 _(
                     "« %(course)s » est ouvert %(limits)s au 31 décembre %(year)s ; "
@@ -205,7 +233,6 @@ def check_course_rules(
                     "age": age,
                 },
             )
-    return errors
 
 
 def _age_limits_text(course: Course) -> str:

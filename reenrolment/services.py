@@ -458,31 +458,15 @@ def save_reenrolment(
         now = at or timezone.now()
         if not window.is_open(now):
             raise WindowClosed(window_closed_message(window, now))
-
-        chosen, from_enrolment, errors = _resolve_choices(
+        chosen, from_enrolment = _checked_choices(
             student=student,
             window=window,
             continue_enrolment_ids=continue_enrolment_ids,
             wish_course_ids=wish_course_ids,
+            administrative=administrative,
+            accepted_house_rules=accepted_house_rules,
+            submit=submit,
         )
-        if submit and not errors:
-            past_disciplines, played_instrument = _past_courses(student, window.season)
-            errors = rules.check_course_rules(
-                student=student,
-                season=window.season,
-                chosen=chosen,
-                administrative=administrative,
-                school_level_code=_school_level_code(student, window.season),
-                past_discipline_ids=past_disciplines,
-                played_instrument=played_instrument,
-            )
-        if submit and not accepted_house_rules:
-            errors.setdefault("accept_house_rules", []).append(
-                _("Pour valider la réinscription, lisez le règlement intérieur et cochez « J'accepte ».")
-            )
-        if errors:
-            raise RuleViolation(errors)
-
         dossier, created = _get_or_create_locked(student, window)
         target_state = State.SUBMITTED if submit else State.DRAFT
         wanted = {
@@ -494,69 +478,29 @@ def save_reenrolment(
             if dossier.state not in selectors.EDITABLE_STATES:
                 raise DossierDecided(
                     _(
-                        "Le secrétariat a déjà traité ce dossier (%(state)s) : il ne peut plus être modifié en ligne."
+                        "Le secrétariat a déjà traité ce dossier (%(state)s) : il ne peut plus être modifié "
+                        "en ligne."
                     )
                     % {"state": dossier.get_state_display()}
                 )
             if _same_request(dossier, target_state=target_state, wanted=wanted):
                 return SaveResult(dossier, changed=False)
-            if dossier.version != expected_version:
-                raise StaleDossier(
-                    _(
-                        "Ce dossier a été modifié entre-temps (par un autre responsable ou dans une autre "
-                        "fenêtre). Vérifiez le dossier enregistré, puis validez de nouveau vos choix."
-                    ),
-                    current=dossier,
-                )
-            if not submit and dossier.state == State.SUBMITTED:
-                raise InvalidTransition(
-                    _("Ce dossier est déjà envoyé : enregistrez vos modifications avec « Valider ».")
-                )
+            _check_can_change(dossier, expected_version=expected_version, submit=submit)
 
         old_state = dossier.state
-        dossier.administrative = administrative
-        dossier.information = information
-        if submit:
-            dossier.house_rules_version = house_rules_version(window.site)
-            dossier.house_rules_accepted_at = now
-            if old_state != State.SUBMITTED or dossier.submitted_at is None:
-                dossier.submitted_at = now
-            dossier.submitted_by = actor
-        dossier.state = target_state
-        dossier.version += 1
-        dossier.choices.all().delete()
-        ReenrolmentChoice.objects.bulk_create(
-            ReenrolmentChoice(
-                reenrolment=dossier,
-                course=item.course,
-                kind=_kind(item),
-                from_enrolment_id=from_enrolment.get(item.course.pk),
-                preference=position,
-            )
-            for position, item in enumerate(chosen, start=1)
+        _write_dossier(
+            dossier,
+            student=student,
+            site=window.site,
+            chosen=chosen,
+            from_enrolment=from_enrolment,
+            administrative=administrative,
+            information=information,
+            target_state=target_state,
+            actor=actor,
+            now=now,
         )
-        if submit:
-            _apply_completeness(dossier, complete=_is_complete(student), at=now)
-        dossier.save()
-        if old_state != target_state or created:
-            reason = _("Envoyée par la famille") if submit else _("Brouillon enregistré par la famille")
-            _record(
-                dossier,
-                old="" if created else old_state,
-                new=target_state,
-                actor=actor,
-                at=now,
-                reason=reason,
-            )
-        elif submit:
-            _record(
-                dossier,
-                old=old_state,
-                new=target_state,
-                actor=actor,
-                at=now,
-                reason=_("Modifiée par la famille"),
-            )
+        _record_save(dossier, created=created, old_state=old_state, submit=submit, actor=actor, now=now)
         if submit:
             _email_family("reenrolment_submitted", dossier, modified=old_state == State.SUBMITTED)
 
@@ -564,6 +508,120 @@ def save_reenrolment(
         if at is None and not window.is_open(timezone.now()):
             raise WindowClosed(window_closed_message(window, timezone.now()))
         return SaveResult(dossier, changed=True)
+
+
+def _checked_choices(
+    *,
+    student: Student,
+    window: ReenrolmentWindow,
+    continue_enrolment_ids: Iterable[int],
+    wish_course_ids: Iterable[int],
+    administrative: bool,
+    accepted_house_rules: bool,
+    submit: bool,
+) -> tuple[list[rules.ChosenCourse], dict[int, int]]:
+    """The courses asked for, checked against the catalogue and (when sent) the course rules."""
+    chosen, from_enrolment, errors = _resolve_choices(
+        student=student,
+        window=window,
+        continue_enrolment_ids=continue_enrolment_ids,
+        wish_course_ids=wish_course_ids,
+    )
+    if submit and not errors:
+        past_disciplines, played_instrument = _past_courses(student, window.season)
+        errors = rules.check_course_rules(
+            student=student,
+            season=window.season,
+            chosen=chosen,
+            administrative=administrative,
+            school_level_code=_school_level_code(student, window.season),
+            past_discipline_ids=past_disciplines,
+            played_instrument=played_instrument,
+        )
+    if submit and not accepted_house_rules:
+        errors.setdefault("accept_house_rules", []).append(
+            _("Pour valider la réinscription, lisez le règlement intérieur et cochez « J'accepte ».")
+        )
+    if errors:
+        raise RuleViolation(errors)
+    return chosen, from_enrolment
+
+
+def _check_can_change(dossier: Reenrolment, *, expected_version: int, submit: bool) -> None:
+    """A different request changes a stored dossier only from the version it was shown at."""
+    if dossier.version != expected_version:
+        raise StaleDossier(
+            _(
+                "Ce dossier a été modifié entre-temps (par un autre responsable ou dans une autre "
+                "fenêtre). Vérifiez le dossier enregistré, puis validez de nouveau vos choix."
+            ),
+            current=dossier,
+        )
+    if not submit and dossier.state == State.SUBMITTED:
+        raise InvalidTransition(
+            _("Ce dossier est déjà envoyé : enregistrez vos modifications avec « Valider ».")
+        )
+
+
+def _write_dossier(
+    dossier: Reenrolment,
+    *,
+    student: Student,
+    site: Site,
+    chosen: list[rules.ChosenCourse],
+    from_enrolment: dict[int, int],
+    administrative: bool,
+    information: str,
+    target_state: str,
+    actor,
+    now: datetime,
+) -> None:
+    submit = target_state == State.SUBMITTED
+    old_state = dossier.state
+    dossier.administrative = administrative
+    dossier.information = information
+    if submit:
+        dossier.house_rules_version = house_rules_version(site)
+        dossier.house_rules_accepted_at = now
+        if old_state != State.SUBMITTED or dossier.submitted_at is None:
+            dossier.submitted_at = now
+        dossier.submitted_by = actor
+    dossier.state = target_state
+    dossier.version += 1
+    dossier.choices.all().delete()
+    ReenrolmentChoice.objects.bulk_create(
+        ReenrolmentChoice(
+            reenrolment=dossier,
+            course=item.course,
+            kind=_kind(item),
+            from_enrolment_id=from_enrolment.get(item.course.pk),
+            preference=position,
+        )
+        for position, item in enumerate(chosen, start=1)
+    )
+    if submit:
+        _apply_completeness(dossier, complete=_is_complete(student), at=now)
+    dossier.save()
+
+
+def _record_save(
+    dossier: Reenrolment, *, created: bool, old_state: str, submit: bool, actor, now: datetime
+) -> None:
+    """The dossier's history: created, sent, back to draft, or modified while waiting."""
+    if old_state != dossier.state or created:
+        reason = _("Envoyée par la famille") if submit else _("Brouillon enregistré par la famille")
+        _record(
+            dossier, old="" if created else old_state, new=dossier.state, actor=actor, at=now, reason=reason
+        )
+    elif submit:
+        _record(
+            dossier,
+            old=old_state,
+            new=dossier.state,
+            actor=actor,
+            at=now,
+            reason=_("Modifiée par la famille"),
+        )
 
 
 def window_closed_message(window: ReenrolmentWindow, now: datetime) -> str:
