@@ -38,55 +38,10 @@ def student_reenrolment(request, student_id):
     if phase == selectors.OPEN and editable:
         offer = selectors.reenrolment_offer(student, window)
         if request.method == "POST":
-            form = ReenrolmentForm(request.POST, offer=offer)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    result = services.save_reenrolment(
-                        student=student,
-                        window=window,
-                        actor=request.user,
-                        continue_enrolment_ids=data["continued"],
-                        wish_course_ids=data["wishes"],
-                        administrative=data["administrative"],
-                        information=data["information"],
-                        accepted_house_rules=data["accept_house_rules"],
-                        expected_version=data["version"],
-                        submit=request.POST.get("action") != "draft",
-                    )
-                except services.RuleViolation as error:
-                    show_domain_error(error, form=form)
-                except services.StaleDossier as error:
-                    # Keep what this guardian chose, show the saved dossier, and let them confirm.
-                    posted = request.POST.copy()
-                    posted["version"] = str(error.current.version)
-                    form = ReenrolmentForm(posted, offer=offer)
-                    form.is_valid()
-                    show_domain_error(error, form=form)
-                    dossier = selectors.dossier_for(student, window)
-                except services.ReenrolmentError as error:
-                    show_domain_error(error, request=request)
-                    return here
-                else:
-                    if not result.changed:
-                        messages.info(
-                            request,
-                            _("Réinscription en attente de validation : déjà enregistrée, rien n'a changé."),
-                        )
-                    elif result.reenrolment.state == result.reenrolment.State.SUBMITTED:
-                        messages.success(
-                            request,
-                            _(
-                                "Réinscription en attente de validation. Un e-mail de confirmation récapitulant "
-                                "votre demande a été envoyé."
-                            ),
-                        )
-                    else:
-                        messages.info(
-                            request,
-                            _("Brouillon enregistré : la demande n'est pas encore envoyée au secrétariat."),
-                        )
-                    return here
+            form, finished, current = _save(request, student=student, window=window, offer=offer)
+            if finished:
+                return here
+            dossier = current or dossier
         else:
             form = ReenrolmentForm(initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer)
     elif request.method == "POST":
@@ -116,6 +71,63 @@ def student_reenrolment(request, student_id):
             "house_rules_version": services.house_rules_version(site),
         },
     )
+
+
+def _save(request, *, student, window, offer):
+    """Valider (or Enregistrer le brouillon): (the form, whether the request is finished — saved,
+    or refused with a message — and the dossier as it now stands if another guardian saved it)."""
+    form = ReenrolmentForm(request.POST, offer=offer)
+    if not form.is_valid():
+        return form, False, None
+    data = form.cleaned_data
+    try:
+        result = services.save_reenrolment(
+            student=student,
+            window=window,
+            actor=request.user,
+            continue_enrolment_ids=data["continued"],
+            wish_course_ids=data["wishes"],
+            administrative=data["administrative"],
+            information=data["information"],
+            accepted_house_rules=data["accept_house_rules"],
+            expected_version=data["version"],
+            submit=request.POST.get("action") != "draft",
+        )
+    except services.RuleViolation as error:
+        show_domain_error(error, form=form)
+        return form, False, None
+    except services.StaleDossier as error:
+        # Keep what this guardian chose, show the saved dossier, and let them confirm.
+        posted = request.POST.copy()
+        posted["version"] = str(error.current.version)
+        form = ReenrolmentForm(posted, offer=offer)
+        form.is_valid()
+        show_domain_error(error, form=form)
+        return form, False, selectors.dossier_for(student, window)
+    except services.ReenrolmentError as error:
+        show_domain_error(error, request=request)
+        return form, True, None
+    _tell_saved(request, result)
+    return form, True, None
+
+
+def _tell_saved(request, result: services.SaveResult) -> None:
+    if not result.changed:
+        messages.info(
+            request, _("Réinscription en attente de validation : déjà enregistrée, rien n'a changé.")
+        )
+    elif result.reenrolment.state == result.reenrolment.State.SUBMITTED:
+        messages.success(
+            request,
+            _(
+                "Réinscription en attente de validation. Un e-mail de confirmation récapitulant "
+                "votre demande a été envoyé."
+            ),
+        )
+    else:
+        messages.info(
+            request, _("Brouillon enregistré : la demande n'est pas encore envoyée au secrétariat.")
+        )
 
 
 def _withdraw(request, dossier, here):
