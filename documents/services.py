@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from documents import selectors, validity
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.storage import delete_file, save_file
-from documents.uploads import UploadRefused, check_upload, megabytes
+from documents.uploads import CheckedFile, UploadRefused, check_upload, megabytes
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
 from families.models import Family, Guardian
@@ -133,36 +133,19 @@ def upload_document(
     """
     if student is not None and student.family_id != family.pk:
         raise DocumentError(_("Cet élève n'appartient pas à votre famille."))
-    today = today or timezone.localdate()
-    _check_type(family=family, student=student, document_type=document_type)
-    season = validity.coming_season()
-    if document_type.validity != DocumentType.Validity.NONE:
-        error = validity.date_error(document_type, document_date, today=today, season=season)
-        if error:
-            raise DocumentError(error, field="document_date")
-    else:
-        document_date = None
-    try:
-        checked = check_upload(
-            uploaded_file, accepted_types=document_type.accepted_types, type_name=document_type.name
-        )
-    except UploadRefused as refusal:
-        raise DocumentError(refusal.message, field="file") from refusal
-
+    checked, document_date = _checked_upload(
+        family=family,
+        student=student,
+        document_type=document_type,
+        uploaded_file=uploaded_file,
+        document_date=document_date,
+        today=today or timezone.localdate(),
+    )
     stored_name = ""
     try:
         with transaction.atomic():
             locked = Family.objects.select_for_update().get(pk=family.pk)
-            quota = settings.DOCUMENT_FAMILY_QUOTA_BYTES
-            if selectors.family_quota_used(locked) + checked.size > quota:
-                raise DocumentError(
-                    _(
-                        "Votre famille a atteint la place réservée à ses documents (%(quota)s Mo). "
-                        "Contactez le secrétariat pour retirer d'anciens fichiers."
-                    )
-                    % {"quota": megabytes(quota)},
-                    field="file",
-                )
+            _check_quota(locked, adding=checked.size)
             previous = list(
                 Document.objects.select_for_update()
                 .filter(
@@ -191,17 +174,7 @@ def upload_document(
                 replaces=previous[0] if previous else None,
             )
             _record(document=document, old_state="", actor=actor, at=now)
-            for old in previous:
-                old_state = old.state
-                old.state = Document.State.REPLACED
-                old.save(update_fields=["state"])
-                _record(
-                    document=old,
-                    old_state=old_state,
-                    actor=actor,
-                    at=now,
-                    reason=_("Remplacé par « %(name)s ».") % {"name": document.original_name},
-                )
+            _replace(previous, by=document, actor=actor, at=now)
             if send_receipt:
                 _send_receipt(document=document, guardian=guardian, actor=actor)
             _documents_changed(family=locked, student=student, at=now)
@@ -210,6 +183,62 @@ def upload_document(
             delete_file(stored_name)
         raise
     return document
+
+
+def _checked_upload(
+    *,
+    family: Family,
+    student: Student | None,
+    document_type: DocumentType,
+    uploaded_file,
+    document_date: datetime.date | None,
+    today: datetime.date,
+) -> tuple[CheckedFile, datetime.date | None]:
+    """Every check that needs no lock: the type for this owner, the document's date, the bytes."""
+    _check_type(family=family, student=student, document_type=document_type)
+    if document_type.validity != DocumentType.Validity.NONE:
+        error = validity.date_error(
+            document_type, document_date, today=today, season=validity.coming_season()
+        )
+        if error:
+            raise DocumentError(error, field="document_date")
+    else:
+        document_date = None
+    try:
+        checked = check_upload(
+            uploaded_file, accepted_types=document_type.accepted_types, type_name=document_type.name
+        )
+    except UploadRefused as refusal:
+        raise DocumentError(refusal.message, field="file") from refusal
+    return checked, document_date
+
+
+def _check_quota(family: Family, *, adding: int) -> None:
+    quota = settings.DOCUMENT_FAMILY_QUOTA_BYTES
+    if selectors.family_quota_used(family) + adding > quota:
+        raise DocumentError(
+            _(
+                "Votre famille a atteint la place réservée à ses documents (%(quota)s Mo). "
+                "Contactez le secrétariat pour retirer d'anciens fichiers."
+            )
+            % {"quota": megabytes(quota)},
+            field="file",
+        )
+
+
+def _replace(previous: list[Document], *, by: Document, actor, at) -> None:
+    """The owner's unchecked or refused documents of the type give way to the new one (history kept)."""
+    for old in previous:
+        old_state = old.state
+        old.state = Document.State.REPLACED
+        old.save(update_fields=["state"])
+        _record(
+            document=old,
+            old_state=old_state,
+            actor=actor,
+            at=at,
+            reason=_("Remplacé par « %(name)s ».") % {"name": by.original_name},
+        )
 
 
 def _send_receipt(*, document: Document, guardian: Guardian | None, actor) -> None:
