@@ -58,15 +58,7 @@ def _payer_mobile(family: Family) -> str:
 
 export_families = export_csv_action(
     [
-        "name",
-        "external_reference",
-        "site",
-        "address",
-        "postal_code",
-        "city",
-        "billing_mode",
-        "payment_means",
-        "family_quotient",
+        *services.STAFF_FAMILY_FIELDS,
         (_("payeur"), _payer),
         (_("e-mail du payeur"), _payer_email),
         Column(_payer_mobile, _("mobile du payeur"), format=format_phone),

@@ -35,11 +35,11 @@ FAMILY_FIELDS = ("billing_mode", "payment_means")
 USER_FIELDS = {"first_name": "first_name", "last_name": "last_name", "email": "email"}
 
 
-# What the secretariat edits on a household's and a guardian's admin page.
+# What the secretariat edits on a household's and a guardian's admin page (and exports, in this order).
 STAFF_FAMILY_FIELDS = (
-    "site",
     "name",
     "external_reference",
+    "site",
     "address",
     "postal_code",
     "city",
@@ -88,7 +88,7 @@ def update_family_details(
                 site=family.site,
                 subject_label=_("votre famille"),
                 changes=changes,
-                also_to=_former(old_email, locked_guardian),
+                former_email=old_email,
             )
     return changes
 
@@ -107,7 +107,7 @@ def update_guardian(*, guardian_id: int, actor: User, version: int, values: dict
                 site=guardian.site,
                 subject_label=_("vos coordonnées"),
                 changes=changes,
-                also_to=_former(old_email, guardian),
+                former_email=old_email,
                 by_staff=True,
             )
     return changes
@@ -138,11 +138,6 @@ def _check_editable(values: dict, allowed: Iterable[str]) -> None:
         raise ValueError(f"not editable here: {sorted(unknown)}")
 
 
-def _former(old_email: str, guardian: Guardian) -> list[str]:
-    """The address a change of email leaves behind: it is told too, in case it was not its owner."""
-    return [old_email] if old_email and old_email != guardian.email else []
-
-
 def _sync_login(guardian: Guardian, changed: list[str]) -> None:
     fields = {USER_FIELDS[name]: getattr(guardian, name) for name in changed if name in USER_FIELDS}
     if fields and guardian.user_id:
@@ -155,14 +150,15 @@ def acknowledge_changes(
     site: Site,
     subject_label: str,
     changes: list[FieldChange],
-    also_to: Iterable[str] = (),
+    former_email: str = "",
     by_staff: bool = False,
 ) -> None:
     """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after.
 
-    ``by_staff``: the secretariat made the change, and the family is told so.
+    ``former_email``: the address a change of email leaves behind is told too, in case the change
+    was not its owner's. ``by_staff``: the secretariat made the change, and the family is told so.
     """
-    recipients = [guardian.email, *also_to]
+    recipients = [guardian.email, former_email]
     send_email(
         "changes_acknowledgement",
         to=[address for address in dict.fromkeys(recipients) if address],

@@ -15,6 +15,7 @@ from extranet.base.models import ChangeRecord
 from families.models import Family, Guardian, Membership
 from reenrolment.models import Reenrolment
 from students.models import Enrolment, SchoolRecord, Student
+from students.services import IDENTITY_FIELDS
 
 
 def _date(value):
@@ -24,6 +25,10 @@ def _date(value):
 def _masked_iban(iban: str) -> str:
     compact = iban.replace(" ", "")
     return compact[:4] + " **** " + compact[-4:] if len(compact) > 8 else "****"
+
+
+def _as_stored(instance, *names: str) -> dict:
+    return {name: getattr(instance, name) for name in names}
 
 
 def _actor(user) -> str | None:
@@ -83,18 +88,13 @@ def _guardian_section(membership: Membership) -> dict:
         "relationship": membership.get_relationship_display(),
         "is_payer": membership.is_payer,
         "civility": str(guardian.civility or ""),
-        "last_name": guardian.last_name,
-        "first_name": guardian.first_name,
+        **_as_stored(guardian, "last_name", "first_name"),
         "family_situation": guardian.get_family_situation_display(),
         "profession": guardian.profession,
         "socio_professional_category": str(guardian.socio_professional_category or ""),
-        "address": guardian.address,
-        "postal_code": guardian.postal_code,
-        "city": guardian.city,
-        "phone_home": guardian.phone_home,
-        "phone_work": guardian.phone_work,
-        "email": guardian.email,
-        "mobile": guardian.mobile,
+        **_as_stored(
+            guardian, "address", "postal_code", "city", "phone_home", "phone_work", "email", "mobile"
+        ),
         "last_login": _date(guardian.user.last_login) if guardian.user else None,
     }
 
@@ -123,18 +123,10 @@ def _students_of(family: Family):
 def _student_section(student: Student) -> dict:
     return {
         "civility": str(student.civility or ""),
-        "last_name": student.last_name,
-        "first_name": student.first_name,
+        **_as_stored(student, "last_name", "first_name"),
         "birth_date": _date(student.birth_date),
-        "birth_place": student.birth_place,
-        "use_guardian_contact": student.use_guardian_contact,
-        "address": student.address,
-        "postal_code": student.postal_code,
-        "city": student.city,
-        "phone_home": student.phone_home,
-        "mobile": student.mobile,
-        "email": student.email,
-        "image_rights": student.image_rights,
+        # The Identité tab's other fields, as stored.
+        **_as_stored(student, *(name for name in IDENTITY_FIELDS if name not in {"civility", "birth_date"})),
         "schooling": [
             {
                 "season": record.season.label,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.test import Client
 
 
 def _field_data(bound) -> dict:
@@ -35,3 +36,10 @@ def change_page_data(response, **overrides) -> dict:
             data.update(_field_data(bound))
     data.update(overrides)
     return data
+
+
+def staff_logged_in(staff) -> Client:
+    """A browser of its own, logged in to the admin as ``staff``."""
+    client = Client()
+    client.force_login(staff)
+    return client

@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from extranet.base.models import ChangeRecord
-from extranet.tests.admin_pages import change_page_data
+from extranet.tests.admin_pages import change_page_data, staff_logged_in
 from extranet.tests.factories import StaffUserFactory
-from extranet.tests.portal import logged_in_family
+from extranet.tests.portal import famille_form_data, logged_in_family
 from families.models import Family, Guardian
 from families.tests.factories import guardian_of
 
@@ -23,37 +23,11 @@ def staff():
 
 @pytest.fixture
 def staff_client(staff):
-    client = Client()
-    client.force_login(staff)
-    return client
+    return staff_logged_in(staff)
 
 
 def guardian_page(guardian):
     return reverse("admin:families_guardian_change", args=[guardian.pk])
-
-
-def portal_data(guardian, family, **overrides):
-    data = {
-        "guardian-version": guardian.version,
-        "guardian-civility": guardian.civility_id,
-        "guardian-last_name": guardian.last_name,
-        "guardian-first_name": guardian.first_name,
-        "guardian-family_situation": guardian.family_situation,
-        "guardian-profession": guardian.profession,
-        "guardian-socio_professional_category": "",
-        "guardian-address": guardian.address,
-        "guardian-postal_code": guardian.postal_code,
-        "guardian-city": guardian.city,
-        "guardian-phone_home": guardian.phone_home,
-        "guardian-phone_work": guardian.phone_work,
-        "guardian-email": guardian.email,
-        "guardian-mobile": guardian.mobile,
-        "family-version": family.version,
-        "family-billing_mode": family.billing_mode,
-        "family-payment_means": family.payment_means_id,
-    }
-    data.update(overrides)
-    return data
 
 
 def messages_of(response) -> list[str]:
@@ -86,7 +60,7 @@ def test_a_guardian_saving_on_the_portal_meanwhile_makes_the_staff_page_refused_
     family, guardian = logged_in_family(client)
     page = staff_client.get(guardian_page(guardian))
     # The guardian moves while the secretary has the page open.
-    client.post(reverse("family:detail"), portal_data(guardian, family, **{"guardian-city": "Vanves"}))
+    client.post(reverse("family:detail"), famille_form_data(guardian, family, **{"guardian-city": "Vanves"}))
 
     response = staff_client.post(guardian_page(guardian), change_page_data(page, profession="Luthière"))
 
@@ -104,7 +78,7 @@ def test_a_guardian_saving_on_the_portal_meanwhile_makes_the_staff_page_refused_
 
 def test_a_portal_form_opened_before_a_staff_change_is_refused_with_the_current_values(client, staff_client):
     family, guardian = logged_in_family(client)
-    stale = portal_data(guardian, family, **{"guardian-profession": "Luthière"})
+    stale = famille_form_data(guardian, family, **{"guardian-profession": "Luthière"})
     page = staff_client.get(guardian_page(guardian))
     staff_client.post(guardian_page(guardian), change_page_data(page, city="Vanves"))
 

@@ -9,36 +9,13 @@ from django.urls import reverse
 
 from extranet.base.models import ChangeRecord
 from extranet.base.phones import format_phone
-from extranet.tests.factories import civility, payment_means
+from extranet.tests.factories import payment_means
+from extranet.tests.portal import famille_form_data as form_data
 from extranet.tests.portal import log_in, logged_in_family
 from families.models import Family, Guardian
 from families.tests.factories import guardian_of
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(guardian, family, **overrides):
-    data = {
-        "guardian-version": guardian.version,
-        "guardian-civility": guardian.civility_id or civility("mme").pk,
-        "guardian-last_name": guardian.last_name,
-        "guardian-first_name": guardian.first_name,
-        "guardian-family_situation": guardian.family_situation,
-        "guardian-profession": guardian.profession,
-        "guardian-socio_professional_category": "",
-        "guardian-address": guardian.address,
-        "guardian-postal_code": guardian.postal_code,
-        "guardian-city": guardian.city,
-        "guardian-phone_home": guardian.phone_home,
-        "guardian-phone_work": guardian.phone_work,
-        "guardian-email": guardian.email,
-        "guardian-mobile": guardian.mobile,
-        "family-version": family.version,
-        "family-billing_mode": family.billing_mode,
-        "family-payment_means": family.payment_means_id,
-    }
-    data.update(overrides)
-    return data
 
 
 def test_the_page_shows_every_field_of_the_guides(client):

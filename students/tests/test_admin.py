@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from extranet.base.models import ChangeRecord
-from extranet.tests.admin_pages import change_page_data
+from extranet.tests.admin_pages import change_page_data, staff_logged_in
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import logged_in_family
 from students.models import Student
@@ -22,9 +22,7 @@ def staff():
 
 @pytest.fixture
 def staff_client(staff):
-    client = Client()
-    client.force_login(staff)
-    return client
+    return staff_logged_in(staff)
 
 
 def page_of(student):
