@@ -480,7 +480,9 @@ class ServiceAdminMixin:
 class VersionedAdminForm(forms.ModelForm):
     """Carries the version of the row the page was built from (optimistic locking, as on the portal)."""
 
-    edited_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    edited_version = forms.IntegerField(
+        label=_("version de la page"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
