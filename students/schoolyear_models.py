@@ -115,7 +115,9 @@ class SchoolYearSettings(models.Model):
 class ClosureDay(models.Model):
     """A day the site closes (pédagogical day, elections in the building…): no lessons."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="closure_days", verbose_name=_("site"))
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="closure_days", verbose_name=_("site")
+    )
     date = models.DateField(_("date"))
     reason = models.CharField(_("motif"), max_length=150, blank=True)
 
@@ -182,7 +184,9 @@ class Lesson(models.Model):
         MOVED = "moved", _("déplacé")
         CANCELLED = "cancelled", _("annulé")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("cours"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("cours")
+    )
     # The date the timetable gave; stays when the lesson moves, so generating again adds nothing.
     scheduled_on = models.DateField(_("date prévue"))
     date = models.DateField(_("date"))
@@ -201,7 +205,9 @@ class Lesson(models.Model):
         indexes = [models.Index(fields=["date", "starts_at"], name="lesson_date")]
         constraints = [
             models.UniqueConstraint(fields=["course", "scheduled_on"], name="lesson_one_per_course_and_day"),
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="lesson_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="lesson_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -221,7 +227,9 @@ class Lesson(models.Model):
 class LessonChange(StateChange):
     """A lesson cancelled or moved: who, when, why, and where it was before."""
 
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="history", verbose_name=_("séance"))
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="history", verbose_name=_("séance")
+    )
     old_state = models.CharField(_("ancien état"), max_length=10, choices=Lesson.Status.choices)
     new_state = models.CharField(_("nouvel état"), max_length=10, choices=Lesson.Status.choices)
     old_slot = models.CharField(_("ancien horaire"), max_length=100, blank=True)
@@ -362,7 +370,9 @@ class Evaluation(models.Model):
         PROGRESSING = "progressing", _("en progrès")
         INSUFFICIENT = "insufficient", _("insuffisant")
 
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("période"))
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("période")
+    )
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("cours")
     )
