@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin
+from extranet.base.admin import ChangeRecordInline, ReadOnlyAdminMixin, SiteScopedAdminMixin
 from extranet.base.exports import export_csv_action
 from extranet.base.models import User
 from students import schoolyear_services as services
@@ -161,13 +162,12 @@ class TeacherAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 # --- Lessons ----------------------------------------------------------------------------------
 
 
-class LessonChangeInline(admin.TabularInline):
+class LessonChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LessonChange
     fields = ("at", "actor", "old_state", "new_state", "old_slot", "new_slot", "reason")
     readonly_fields = fields
     extra = 0
     max_num = 0
-    can_delete = False
 
 
 class AttendanceInline(SiteScopedAdminMixin, admin.TabularInline):
@@ -180,23 +180,59 @@ class AttendanceInline(SiteScopedAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
+class LessonActionForm(ActionForm):
+    cancel_reason = forms.CharField(
+        label=_("Motif (annulation)"),
+        max_length=255,
+        required=False,
+        help_text=_("Envoyé aux familles avec l'annulation."),
+    )
+
+
 @admin.action(description=_("Annuler les séances choisies (les familles sont prévenues)"))
 def cancel_lessons(modeladmin, request, queryset):
-    reason = request.POST.get("cancel_reason", "").strip() or str(_("Séance annulée par le secrétariat."))
+    reason = request.POST.get("cancel_reason", "").strip()
+    if not reason:
+        modeladmin.message_user(
+            request, _("Indiquez le motif de l'annulation : il est envoyé aux familles."), messages.ERROR
+        )
+        return
     done, refused = 0, []
-    for lesson in queryset:
+    for lesson in queryset.select_related("course"):
         try:
             services.cancel_lesson(lesson_id=lesson.pk, actor=request.user, reason=reason)
             done += 1
         except services.SchoolYearError as error:
-            refused.append(f"{lesson}: {error.message}")
+            refused.append(f"{lesson} : {error.message}")
     if done:
         modeladmin.message_user(
             request,
             ngettext("%(count)d séance annulée.", "%(count)d séances annulées.", done) % {"count": done},
+            messages.SUCCESS,
         )
     for text in refused:
         modeladmin.message_user(request, text, messages.WARNING)
+
+
+class LessonForm(forms.ModelForm):
+    """Moving a lesson in the admin: the same rules as the teacher's form, checked next to the fields."""
+
+    class Meta:
+        model = Lesson
+        fields = ("date", "starts_at", "ends_at", "room", "reason")
+
+    def clean(self):
+        data = super().clean()
+        moved = {"date", "starts_at", "ends_at", "room"} & set(self.changed_data)
+        if not moved:
+            return data
+        if self.instance.is_cancelled:
+            raise forms.ValidationError(_("Cette séance est annulée : elle ne peut plus être déplacée."))
+        if data.get("date") and data["date"] < timezone.localdate():
+            self.add_error("date", _("Choisissez une date à venir."))
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("L'heure de fin doit suivre l'heure de début."))
+        return data
 
 
 @admin.register(Lesson)
@@ -207,13 +243,34 @@ class LessonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("course__name", "room")
     date_hierarchy = "date"
     ordering = ("-date", "starts_at")
-    fields = ("course", "scheduled_on", "date", "starts_at", "ends_at", "room", "status", "reason")
-    readonly_fields = fields
+    form = LessonForm
+    fields = ("course", "scheduled_on", "status", "date", "starts_at", "ends_at", "room", "reason")
+    readonly_fields = ("course", "scheduled_on", "status")
     inlines = [AttendanceInline, LessonChangeInline]
     actions = [cancel_lessons]
+    action_form = LessonActionForm
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """A change of day, time or room is a move: locked, recorded and emailed to the families."""
+        data = form.cleaned_data
+        if {"date", "starts_at", "ends_at", "room"} & set(form.changed_data):
+            services.move_lesson(
+                lesson_id=obj.pk,
+                actor=request.user,
+                date=data["date"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                room=data["room"],
+                reason=data["reason"],
+            )
+        elif "reason" in form.changed_data:
+            Lesson.objects.filter(pk=obj.pk).update(reason=data["reason"])
 
 
 # --- Attendance -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from students.models import Course, Enrolment
 from students.schoolyear_models import (
     AbsenceNotice,
     Attendance,
+    ClosureDay,
     Evaluation,
     Lesson,
     SchoolYearSettings,
@@ -31,6 +32,9 @@ SITE_SETTINGS = {
     "malakoff": ("C", TermSystem.TRIMESTERS, True, False),
     "sevre-loire": ("B", TermSystem.SEMESTERS, True, True),
 }
+
+# Days a demo site closes (no lessons), besides the school holidays of its zone.
+CLOSURE_DAYS = [("malakoff", datetime.date(2026, 3, 18), "Journée pédagogique des professeurs")]
 
 # identifier, site, first name, last name, the teacher_name of their courses in the demo catalogue
 TEACHERS = [
@@ -86,6 +90,9 @@ def seed_school_year(*, now: datetime.datetime | None = None) -> int:
             SchoolYearSettings.objects.update_or_create(
                 site=site, defaults={"term_system": system, "uses_levels": levels, "uses_skills": skills}
             )
+        for slug, day, reason in CLOSURE_DAYS:
+            if slug in sites:
+                ClosureDay.objects.get_or_create(site=sites[slug], date=day, defaults={"reason": reason})
         for identifier, slug, first_name, last_name, teacher_name in TEACHERS:
             if slug not in sites:
                 continue

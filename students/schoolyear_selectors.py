@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -245,12 +245,13 @@ def coming_notices(teacher: Teacher, *, start: datetime.date, days: int = 14) ->
     end = start + datetime.timedelta(days=days)
     return list(
         AbsenceNotice.objects.filter(
+            # One filter() call: the same enrolment is active, current and in the teacher's course.
             student__enrolments__course__teachers=teacher,
             student__enrolments__status=Enrolment.Status.ACTIVE,
+            student__enrolments__course__season__is_current=True,
             starts_on__lte=end,
             ends_on__gte=start,
         )
-        .filter(Q(student__enrolments__course__season__is_current=True))
         .select_related("student")
         .distinct()
         .order_by("starts_on", "student__last_name")

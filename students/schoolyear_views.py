@@ -134,6 +134,8 @@ def calendar_feed(request, token):
     host = request.get_host()
     for planned in selectors.feed_lessons(family, Season.objects.current()):
         ical.add_component(_event(planned, family.site.name, host))
+    # The VTIMEZONE of Europe/Paris, for calendars that do not know the zone by its name.
+    ical.add_missing_timezones()
     response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename="cours.ics")
     response["Cache-Control"] = "private, max-age=900"

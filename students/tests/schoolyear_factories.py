@@ -9,8 +9,10 @@ from extranet.tests.factories import UserFactory, current_season
 from students.schoolyear_models import (
     AbsenceNotice,
     Attendance,
+    ClosureDay,
     Evaluation,
     Lesson,
+    SchoolYearSettings,
     Teacher,
     Term,
     TermSystem,
@@ -96,3 +98,14 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
     student = factory.SubFactory(StudentFactory)
     appreciation = "Un trimestre sérieux, une belle sonorité."
     level = Evaluation.Level.GOOD
+
+
+def populate_school_year(site, student, course) -> None:
+    """One of each school-year row of ``site`` (for the tests that check every admin is scoped)."""
+    SchoolYearSettings.objects.get_or_create(site=site)
+    ClosureDay.objects.create(site=site, date=datetime.date(2025, 11, 12), reason="Journée pédagogique")
+    teacher = TeacherFactory(user__site=site, courses=[course])
+    lesson = LessonFactory(course=course)
+    AttendanceFactory(lesson=lesson, student=student, recorded_by=teacher.user)
+    AbsenceNoticeFactory(student=student)
+    EvaluationFactory(term=TermFactory(site=site), course=course, student=student, teacher=teacher)
