@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
+from PIL import ImageFile
 from pypdf import PdfReader
 
 from extranet.tests.factories import PoleFactory, SiteFactory
@@ -221,3 +222,14 @@ def test_suivi_costs_the_same_queries_for_5_and_30_rows(client, family_pupil):
     add_history(family_pupil, 25, start=5)
 
     assert count_queries(client, url) == with_5 == 8
+
+
+def test_rendering_a_bulletin_leaves_truncated_images_refused(client, family_pupil):
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on when imported; uploads need it off."""
+    student, guardian, course = family_pupil
+    term = TermFactory(site=student.family.site, published_on=timezone.localdate())
+    EvaluationFactory(term=term, course=course, student=student)
+    log_in(client, guardian)
+
+    assert client.get(reverse("students:bulletin", args=[student.pk, term.pk])).status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
