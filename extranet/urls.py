@@ -29,5 +29,6 @@ urlpatterns = [
     path("eleves/", include("reenrolment.urls")),
     path("", include("documents.urls")),
     path("facturation/", include("billing.urls")),
+    path("enseignant/", include("students.teacher_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -290,3 +290,4 @@ class FamilyWithPupilsAdmin(FamilyAdmin):
 
 admin.site.unregister(Family)
 admin.site.register(Family, FamilyWithPupilsAdmin)
+from students import schoolyear_admin  # noqa: E402,F401

@@ -319,3 +319,6 @@ class RepertoireEntry(models.Model):
 
     def __str__(self) -> str:
         return self.work
+
+
+from students.schoolyear_models import *  # noqa: E402,F403

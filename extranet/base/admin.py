@@ -140,6 +140,7 @@ class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             {"fields": ("sepa_creditor_name", "sepa_creditor_identifier", "sepa_iban", "sepa_bic")},
         ),
         (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
+        (_("Calendrier scolaire"), {"fields": ("zone",)}),
     )
 
     def has_add_permission(self, request):

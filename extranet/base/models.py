@@ -16,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 postal_code_validator = RegexValidator(r"^\d{5}$", _("Le code postal doit comporter 5 chiffres."))
 
 
+class SchoolZone(models.TextChoices):
+    """The French school-holiday zones (calendrier scolaire de l'Éducation nationale)."""
+
+    A = "A", _("zone A")
+    B = "B", _("zone B")
+    C = "C", _("zone C")
+
+
 class Site(models.Model):
     """One conservatory, with its own secretariat, rules and re-enrolment windows."""
 
@@ -48,6 +56,13 @@ class Site(models.Model):
         default="partial",
     )
     accessibility_audited_on = models.DateField(_("date de l'audit RGAA"), null=True, blank=True)
+    zone = models.CharField(
+        _("zone de vacances scolaires"),
+        max_length=1,
+        choices=SchoolZone.choices,
+        blank=True,
+        help_text=_("Les cours n'ont pas lieu pendant les vacances scolaires de cette zone."),
+    )
 
     class Meta:
         verbose_name = _("site")

@@ -37,6 +37,16 @@ SITE_PATHS: dict[str, str] = {
     "billing.invoice": "site",
     "billing.payment": "instalment__invoice__site",
     "billing.mandate": "family__site",
+    "students.schoolyearsettings": "site",
+    "students.closureday": "site",
+    "students.teacher": "site",
+    "students.lesson": "course__pole__site",
+    "students.lessonchange": "lesson__course__pole__site",
+    "students.attendance": "lesson__course__pole__site",
+    "students.absencenotice": "student__family__site",
+    "students.term": "site",
+    "students.evaluation": "term__site",
+    "students.familycalendar": "family__site",
 }
 
 _CACHE_ATTRIBUTE = "_tutti_site_ids"

@@ -43,6 +43,7 @@ from students.models import (
     Student,
     Weekday,
 )
+from students.schoolyear_demo import seed_school_year
 
 DEMO_PASSWORD = "Demo2026x"
 SECRETARIAT_PASSWORD = "Secretariat2026"
@@ -726,6 +727,7 @@ def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
     # (idempotent) once the families, courses and the open window exist.
     documents = seed_documents()
     dossiers = seed_reenrolments(now=now)
+    seed_school_year(now=now)
     return DemoSummary(
         sites=len(catalogue.sites),
         courses=len(catalogue.courses),

@@ -33,11 +33,18 @@ from extranet.shell.forms import (
 from extranet.shell.middleware import SESSION_EXPIRED
 from extranet.shell.rgpd import family_data_export
 from extranet.shell.todo import family_todo
+from students.schoolyear_selectors import teacher_of
+
+
+def _is_teacher(request) -> bool:
+    return getattr(request, "family", None) is None and teacher_of(request.user) is not None
 
 
 def root(request):
     if getattr(request, "family", None) is not None:
         return redirect("home")
+    if _is_teacher(request):
+        return redirect("teachers:today")
     if request.user.is_authenticated and request.user.is_staff:
         return redirect("admin:index")
     return redirect("login")
@@ -92,8 +99,15 @@ def logout(request):
     return redirect("login")
 
 
-@family_required
 def home(request):
+    """Accueil; a teacher (a login without a family) lands on their own space instead."""
+    if _is_teacher(request):
+        return redirect("teachers:today")
+    return _family_home(request)
+
+
+@family_required
+def _family_home(request):
     news = News.objects.published(request.family.site)[:20]
     todo = family_todo(family=request.family, guardian=request.guardian)
     return render(request, "extranet/home.html", {"news": news, "todo": todo})

@@ -32,6 +32,11 @@ COMMANDS = {
     "reenrolment_close": (["--dry-run"], True, f"Simulation : la période 2026/2027 de {LOIRE} fermerait le "),
     "reenrolment_status": ([], True, f"{LOIRE} – saison 2026/2027 : période ouverte"),
     "reenrolment_remind": (["--dry-run"], True, "Simulation : 0 famille à relancer"),
+    "lessons_generate": (
+        ["--season", "2025/2026", "--dry-run"],
+        False,
+        f"Simulation : {LOIRE}, 2025/2026 : 0 cours",
+    ),
 }
 
 

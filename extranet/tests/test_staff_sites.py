@@ -41,6 +41,7 @@ from students.tests.factories import (
     SchoolRecordFactory,
     StudentFactory,
 )
+from students.tests.schoolyear_factories import populate_school_year
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,8 @@ def populate(site: Site) -> Family:
     student = StudentFactory(family=family)
     SchoolRecordFactory(student=student)
     pole = PoleFactory(site=site)
-    EnrolmentFactory(student=student, course__pole=pole)
+    enrolment = EnrolmentFactory(student=student, course__pole=pole)
+    populate_school_year(site, student, enrolment.course)
     RepertoireEntryFactory(student=student)
     DocumentFactory(family=family)
     ChoiceFactory(

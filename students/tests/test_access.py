@@ -6,24 +6,27 @@ from django.urls import reverse
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import logged_in_family, seasons
 from students.tests.factories import StudentFactory
+from students.tests.test_schoolyear_access import SCHOOL_YEAR_URLS
 
 pytestmark = pytest.mark.django_db
 
-COVERED_URLS = {
+PORTAL_URLS = {
     "students:list",
     "students:identity",
     "students:courses",
     "students:history",
     "students:repertoire",
 }
-PUPIL_URLS = sorted(COVERED_URLS - {"students:list"})
+PUPIL_URLS = sorted(PORTAL_URLS - {"students:list"})
+# The school year's URLs (Planning, Suivi, iCal, teacher's space) are covered in test_schoolyear_access.
+COVERED_URLS = PORTAL_URLS | SCHOOL_YEAR_URLS
 
 
 def url_for(name, student_id=1):
     return reverse(name) if name == "students:list" else reverse(name, args=[student_id])
 
 
-@pytest.mark.parametrize("name", sorted(COVERED_URLS))
+@pytest.mark.parametrize("name", sorted(PORTAL_URLS))
 def test_anonymous_visitor_is_sent_to_login(client, name):
     student = StudentFactory()
     url = url_for(name, student.pk)
@@ -34,7 +37,7 @@ def test_anonymous_visitor_is_sent_to_login(client, name):
     assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
-@pytest.mark.parametrize("name", sorted(COVERED_URLS))
+@pytest.mark.parametrize("name", sorted(PORTAL_URLS))
 def test_staff_without_a_family_is_refused(client, name):
     student = StudentFactory()
     client.force_login(StaffUserFactory())
