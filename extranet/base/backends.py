@@ -1,9 +1,19 @@
-"""Log in with (site, identifier, password): identifiers are unique per site only."""
+"""Log in with (site, identifier, password): identifiers are unique per site only.
+
+The backend also holds the rule on data every site shares: only central staff change it.
+"""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+
+from extranet.base.scoping import is_shared, visible_site_ids
+
+# Permissions that change data, as Django names them ("<action>_<model name>").
+_WRITE_ACTIONS = ("add_", "change_", "delete_")
+_PERMISSIONS_CACHE = "_tutti_site_permissions"
 
 
 def login_key(site: str | None, identifier: str | None) -> str:
@@ -28,8 +38,37 @@ def axes_username(request, credentials) -> str | None:
     return login_key(site, identifier)
 
 
+def changes_shared_data(permission: str) -> bool:
+    """Whether ``"app_label.codename"`` adds, changes or deletes data every site shares."""
+    app_label, _dot, codename = permission.partition(".")
+    action = next((prefix for prefix in _WRITE_ACTIONS if codename.startswith(prefix)), None)
+    if action is None:
+        return False
+    try:
+        model = apps.get_model(app_label, codename[len(action) :])
+    except LookupError:
+        return False
+    return is_shared(model)
+
+
 class SiteIdentifierBackend(ModelBackend):
-    """Families name their site; staff (no site) log in to the admin with an identifier alone."""
+    """Families name their site; staff (no site) log in to the admin with an identifier alone.
+
+    Permissions: a site's secretariat reads the data every site shares (seasons, disciplines,
+    cycles, document types and their blank forms, payment means…) but never adds, changes or
+    deletes it, whatever its groups say; central staff (``all_sites``) and superusers do.
+    """
+
+    def get_all_permissions(self, user_obj, obj=None):
+        permissions = super().get_all_permissions(user_obj, obj)
+        if not permissions or visible_site_ids(user_obj) is None:
+            return permissions
+        cached = getattr(user_obj, _PERMISSIONS_CACHE, None)
+        if cached is None or cached[0] is not permissions:
+            allowed = {permission for permission in permissions if not changes_shared_data(permission)}
+            cached = (permissions, allowed)
+            setattr(user_obj, _PERMISSIONS_CACHE, cached)
+        return cached[1]
 
     def authenticate(self, request, username=None, password=None, site=None, **kwargs):
         if username is None or password is None:
