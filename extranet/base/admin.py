@@ -508,7 +508,7 @@ def _scope_login_records(queryset, user):
     return queryset.filter(prefixes) if prefixes else queryset.none()
 
 
-class _SiteScopedLoginRecordsMixin:
+class _SiteScopedLoginRecordsMixin(TolerantListFiltersMixin):
     def get_queryset(self, request):
         return _scope_login_records(super().get_queryset(request), request.user)
 
