@@ -116,9 +116,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Identifiers are unique per site, not globally: the backend above looks users up by
 # (site, identifier), so Django's "USERNAME_FIELD must be unique" check does not apply.
-# Failures are counted per identifier on purpose (see AXES_LOCKOUT_PARAMETERS): the lockout
-# protects one account whatever address the attacker uses, and expires after the cool-off.
-SILENCED_SYSTEM_CHECKS = ["auth.W004", "axes.W006"]
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -157,11 +155,16 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
-# Brute force (django-axes): 5 failures on one identifier of one site lock it for 15 minutes.
+# Brute force (django-axes, extranet.base.backends.LoginAttemptsHandler): 5 failures on one
+# login of one site from one address lock that pair for 15 minutes (the owner still logs in from
+# elsewhere, or after a "Mot de passe perdu" link); 30 failures from one address, whatever the
+# logins, lock that address for 15 minutes.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = 5
+AXES_HANDLER = "extranet.base.backends.LoginAttemptsHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]
 AXES_USERNAME_CALLABLE = "extranet.base.backends.axes_username"
 # authenticate(site=..., username=..., password=...) reaches axes as {"username": ..., "site": ...}
 # (the default key would be the user model's USERNAME_FIELD, "identifier").
@@ -171,6 +174,21 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "extranet.shell.views.lockout"
 AXES_VERBOSE = False
+# The client's address: behind a reverse proxy (nginx), every request comes from the proxy and
+# one address would lock everyone out; TRUSTED_PROXY_COUNT proxies append X-Forwarded-For and
+# the address they saw is read from its right end (the left end is whatever the client sent).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_HTTPS_PROXY", False) else 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# "Mot de passe perdu": at most this many requests per login and per address each hour
+# (counted in the cache, extranet.base.throttle).
+PASSWORD_RESET_LIMIT_PER_LOGIN = env_int("PASSWORD_RESET_LIMIT_PER_LOGIN", 5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+PASSWORD_RESET_THROTTLE_WINDOW = 60 * 60
 
 # Internationalisation: French first, English available.
 LANGUAGE_CODE = "fr"

@@ -5,9 +5,13 @@ The backend also holds the rule on data every site shares: only central staff ch
 
 from __future__ import annotations
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Sum
 
 from extranet.base.scoping import is_shared, visible_site_ids
 
@@ -88,3 +92,32 @@ class SiteIdentifierBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+class LoginAttemptsHandler(AxesDatabaseHandler):
+    """django-axes, counting failures per (address, login) and per address, each with its limit.
+
+    ``AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]``: AXES_FAILURE_LIMIT
+    failures on one login from one address lock that pair only, so an attacker elsewhere cannot
+    keep a family or a secretary out; LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one address,
+    whatever the logins, lock that address. A successful login clears its own pair only: logging
+    in to one's own account does not wipe what an address tried on the others.
+    """
+
+    def _counts(self, request, credentials) -> tuple[int, int]:
+        per_pair, per_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        return per_pair, per_address
+
+    def get_failures(self, request, credentials=None) -> int:
+        per_pair, per_address = self._counts(request, credentials)
+        if per_address >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS:
+            return max(per_pair, get_failure_limit(request, credentials))
+        return per_pair
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        pair = self.filter_user_attempts(request, credentials)[0]
+        count, _ = pair.delete()
+        return count
