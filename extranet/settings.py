@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     # The base layer, then the feature apps in their declared order, then the shell.
     "extranet.base",
     "families",
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Personal pages are never cached; a locked database answers a page that keeps what was typed.
+    "extranet.shell.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +80,7 @@ MIDDLEWARE = [
     "extranet.shell.middleware.PortalFamilyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "extranet.shell.middleware.TemporaryFailureMiddleware",
     # Last, as django-axes asks: it turns a lockout into the French page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -154,6 +159,33 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): everything from the site itself, no inline script or
+# style anywhere (templates, admin included), never framed except the admin's document preview
+# (same origin). Served documents replace it with a sandbox (documents.storage).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The one inline <style> of Django's admin (a change list without actions), by its hash.
+        "style-src": ["'self'", "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"],
+        # Bootstrap draws its select arrows and check marks as data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the portal never uses, refused to every page and frame.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+CSRF_FAILURE_VIEW = "extranet.shell.views.csrf_failure"
 
 # Brute force (django-axes, extranet.base.backends.LoginAttemptsHandler): 5 failures on one
 # login of one site from one address lock that pair for 15 minutes (the owner still logs in from

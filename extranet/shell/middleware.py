@@ -1,15 +1,23 @@
-"""Session limits and the family a guardian is acting for."""
+"""Session limits, the family a guardian is acting for, private headers and temporary failures."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from families.models import Family, Guardian
+
+logger = logging.getLogger(__name__)
 
 SESSION_STARTED = "tutti_started_at"
 SESSION_SEEN = "tutti_seen_at"
@@ -89,3 +97,74 @@ class PortalFamilyMiddleware:
         request.guardian = _portal_guardian(request)
         request.family = _portal_family(request)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Headers of every answer: Permissions-Policy, and no cache for anything personal.
+
+    A page or file served to a logged-in visitor (a family, the secretariat) is
+    ``Cache-Control: private, no-store``: neither a shared proxy nor the browser's history keeps
+    it (a family computer at the library, the secretariat's shared desk).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            cache_control = response.get("Cache-Control", "")
+            if not ("private" in cache_control and "no-store" in cache_control):
+                add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
+        return response
+
+
+# Posted fields a 503 page does not write back into the page.
+_NOT_KEPT = ("password", "csrfmiddlewaretoken")
+
+
+class TemporaryFailureMiddleware:
+    """The database briefly unavailable or locked: a French 503 that keeps what was typed.
+
+    The failed request's transaction was rolled back, so nothing was saved. On a POST the page
+    writes the posted fields back as a hidden form with a « Réessayer » button (a fresh CSRF
+    token; files and passwords are not written back). The page is rendered from what the
+    request already holds, without asking the database.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError):
+            return None
+        logger.warning("temporary database failure on %s %s: %s", request.method, request.path, exception)
+        fields, dropped = [], bool(request.FILES) if request.method == "POST" else False
+        if request.method == "POST":
+            for name, values in request.POST.lists():
+                if any(part in name.lower() for part in _NOT_KEPT):
+                    dropped = dropped or "password" in name.lower()
+                    continue
+                fields.extend((name, value) for value in values)
+        html = render_to_string(
+            "503.html",
+            {
+                "fields": fields,
+                "dropped": dropped,
+                "action": request.get_full_path(),
+                "csrf_token": get_token(request),
+                "portal_family": getattr(request, "family", None),
+                "portal_guardian": getattr(request, "guardian", None),
+                "current_tab": "",
+            },
+        )
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "5"
+        add_never_cache_headers(response)
+        return response

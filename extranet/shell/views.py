@@ -121,6 +121,11 @@ def _admin_lockout(request):
     return TemplateResponse(request, "admin/login.html", context, status=429).render()
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the form expired (or cookies are off), said in French, in the portal's look."""
+    return render(request, "403_csrf.html", status=403)
+
+
 @require_POST
 def logout(request):
     auth_logout(request)
