@@ -162,7 +162,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): everything from the site itself, no inline script or
 # style anywhere (templates, admin included), never framed except the admin's document preview
-# (same origin). Served documents replace it with a sandbox (documents.storage).
+# (same origin). Served files get a sandbox instead (extranet.shell.middleware).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -99,12 +99,19 @@ class PortalFamilyMiddleware:
         return self.get_response(request)
 
 
+# A served file runs nothing, whatever it contains: a sandbox (no script, no form, a unique origin)
+# that loads nothing; only the admin's preview frames it, from the same origin.
+SERVED_FILE_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; frame-ancestors 'self'"
+
+
 class PrivatePagesMiddleware:
-    """Headers of every answer: Permissions-Policy, and no cache for anything personal.
+    """Headers of every answer: Permissions-Policy, a sandbox on files, no cache for anything personal.
 
     A page or file served to a logged-in visitor (a family, the secretariat) is
     ``Cache-Control: private, no-store``: neither a shared proxy nor the browser's history keeps
-    it (a family computer at the library, the secretariat's shared desk).
+    it (a family computer at the library, the secretariat's shared desk). A file (a response with
+    a Content-Disposition: documents, blank forms, house rules, exports) gets SERVED_FILE_POLICY
+    instead of the pages' Content-Security-Policy (set here, django-csp leaves it alone).
     """
 
     def __init__(self, get_response):
@@ -114,6 +121,8 @@ class PrivatePagesMiddleware:
         response = self.get_response(request)
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        if "Content-Disposition" in response and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = SERVED_FILE_POLICY
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             cache_control = response.get("Cache-Control", "")
