@@ -69,25 +69,25 @@ def _portal_guardian(request):
     return Guardian.objects.select_related("site").filter(user=user).first()
 
 
-def _portal_family(request):
+def _portal_households(request) -> tuple[Family | None, list[Family]]:
+    """The family the guardian acts for (chosen in the session, else the first) and all of theirs."""
     guardian = request.guardian
     if guardian is None:
-        return None
-
-    families = Family.objects.for_guardian(guardian).select_related("site", "payment_means")
+        return None, []
+    households = list(
+        Family.objects.for_guardian(guardian).select_related("site", "payment_means").order_by("pk")
+    )
     chosen = request.session.get(SESSION_FAMILY)
-    if chosen is not None:
-        family = families.filter(pk=chosen).first()
-        if family is not None:
-            return family
-    return families.order_by("pk").first()
+    family = next((household for household in households if household.pk == chosen), None)
+    return (family or (households[0] if households else None)), households
 
 
 class PortalFamilyMiddleware:
     """Sets ``request.guardian`` and ``request.family``: the scope of every portal query.
 
     A guardian who belongs to two households (separated parents) acts for one at a time,
-    chosen in the session; any other family is out of reach.
+    chosen in the session (``switch_household``); any other family is out of reach.
+    ``request.households`` lists the guardian's households, for the header's switcher.
     """
 
     def __init__(self, get_response):
@@ -95,7 +95,7 @@ class PortalFamilyMiddleware:
 
     def __call__(self, request):
         request.guardian = _portal_guardian(request)
-        request.family = _portal_family(request)
+        request.family, request.households = _portal_households(request)
         return self.get_response(request)
 
 

@@ -1,4 +1,8 @@
-"""The RGPD right of access: everything the portal holds about a family, read through the family.
+"""The RGPD right of access: what the portal holds about the requester and their household.
+
+The requester gets their own data in full and, of the household, what the Famille page shows
+them. The other guardians' own data (address, profession, situation, logins, the history of
+their own record) is theirs to ask for: it is never in another guardian's export.
 
 It lives in the shell because it reads every feature app.
 """
@@ -26,14 +30,54 @@ def _masked_iban(iban: str) -> str:
     return compact[:4] + " **** " + compact[-4:] if len(compact) > 8 else "****"
 
 
-def _actor(user) -> str | None:
+def _actor(user, requester: Guardian | None) -> str | None:
     if user is None:
         return None
-    return user.identifier if user.site_id else "secrétariat"
+    if not user.site_id:
+        return "secrétariat"
+    if requester is not None and user.pk == requester.user_id:
+        return user.identifier
+    return "autre responsable de la famille"
 
 
-def family_data_export(family: Family) -> dict:
-    """Everything the portal holds about the family (RGPD right of access), read through the family."""
+def _requester_data(guardian: Guardian) -> dict:
+    """The requester's own record, in full."""
+    return {
+        "identifier": guardian.user.identifier if guardian.user else None,
+        "civility": str(guardian.civility or ""),
+        "last_name": guardian.last_name,
+        "first_name": guardian.first_name,
+        "family_situation": guardian.get_family_situation_display(),
+        "profession": guardian.profession,
+        "socio_professional_category": str(guardian.socio_professional_category or ""),
+        "address": guardian.address,
+        "postal_code": guardian.postal_code,
+        "city": guardian.city,
+        "phone_home": guardian.phone_home,
+        "phone_work": guardian.phone_work,
+        "email": guardian.email,
+        "mobile": guardian.mobile,
+        "last_login": _date(guardian.user.last_login) if guardian.user else None,
+    }
+
+
+def _other_guardian_data(guardian: Guardian) -> dict:
+    """Another guardian, as the Famille page shows them: name, email, one phone."""
+    return {
+        "civility": str(guardian.civility or ""),
+        "last_name": guardian.last_name,
+        "first_name": guardian.first_name,
+        "email": guardian.email,
+        "phone": guardian.mobile or guardian.phone_home,
+    }
+
+
+def family_data_export(family: Family, *, requester: Guardian | None = None) -> dict:
+    """What the portal holds about ``requester`` and the household ``family`` (RGPD right of access).
+
+    Without a requester (the secretariat answering a written request), every guardian is
+    exported as the Famille page shows them, without their own details.
+    """
     memberships = (
         Membership.objects.filter(family=family)
         .select_related("guardian__civility", "guardian__socio_professional_category", "guardian__user")
@@ -80,11 +124,14 @@ def family_data_export(family: Family) -> dict:
         )
         .order_by("issued_at", "pk")
     )
-    guardian_ids = [membership.guardian_id for membership in memberships]
+    memberships = list(memberships)
+    if requester is not None:  # the requester as loaded with the household (no query more)
+        requester = next((m.guardian for m in memberships if m.guardian_id == requester.pk), requester)
+    own_record = [requester.pk] if requester is not None else []
     content_types = ContentType.objects.get_for_models(Family, Guardian, Student)
     targets = (
         Q(content_type=content_types[Family], object_id=family.pk)
-        | Q(content_type=content_types[Guardian], object_id__in=guardian_ids)
+        | Q(content_type=content_types[Guardian], object_id__in=own_record)
         | Q(content_type=content_types[Student], object_id__in=[student.pk for student in students])
     )
     changes = (
@@ -105,27 +152,13 @@ def family_data_export(family: Family) -> dict:
             "family_quotient": family.family_quotient,
             "created_at": _date(family.created_at),
         },
+        "requester": _requester_data(requester) if requester is not None else None,
         "guardians": [
             {
-                "identifier": membership.guardian.user.identifier if membership.guardian.user else None,
                 "relationship": membership.get_relationship_display(),
                 "is_payer": membership.is_payer,
-                "civility": str(membership.guardian.civility or ""),
-                "last_name": membership.guardian.last_name,
-                "first_name": membership.guardian.first_name,
-                "family_situation": membership.guardian.get_family_situation_display(),
-                "profession": membership.guardian.profession,
-                "socio_professional_category": str(membership.guardian.socio_professional_category or ""),
-                "address": membership.guardian.address,
-                "postal_code": membership.guardian.postal_code,
-                "city": membership.guardian.city,
-                "phone_home": membership.guardian.phone_home,
-                "phone_work": membership.guardian.phone_work,
-                "email": membership.guardian.email,
-                "mobile": membership.guardian.mobile,
-                "last_login": _date(membership.guardian.user.last_login)
-                if membership.guardian.user
-                else None,
+                "is_requester": requester is not None and membership.guardian_id == requester.pk,
+                **_other_guardian_data(membership.guardian),
             }
             for membership in memberships
         ],
@@ -266,7 +299,7 @@ def family_data_export(family: Family) -> dict:
                 "field": change.field_label,
                 "before": change.old_value,
                 "after": change.new_value,
-                "by": _actor(change.actor),
+                "by": _actor(change.actor, requester),
             }
             for change in changes
         ],

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -36,7 +36,7 @@ from extranet.shell.forms import (
     PortalPasswordChangeForm,
     PortalSetPasswordForm,
 )
-from extranet.shell.middleware import SESSION_EXPIRED
+from extranet.shell.middleware import SESSION_EXPIRED, SESSION_FAMILY
 from extranet.shell.rgpd import family_data_export
 from extranet.shell.todo import family_todo
 
@@ -124,6 +124,19 @@ def _admin_lockout(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: the form expired (or cookies are off), said in French, in the portal's look."""
     return render(request, "403_csrf.html", status=403)
+
+
+@require_POST
+@family_required
+def switch_household(request):
+    """A guardian of two households (separated parents) acts for the other one from now on."""
+    chosen = request.POST.get("family", "")
+    household = next((family for family in request.households if str(family.pk) == chosen), None)
+    if household is None:  # not one of the guardian's households
+        raise Http404
+    request.session[SESSION_FAMILY] = household.pk
+    messages.success(request, _("Vous agissez maintenant pour le foyer %(name)s.") % {"name": household.name})
+    return redirect("home")
 
 
 @require_POST
@@ -242,7 +255,7 @@ def password_reset_complete(request):
 @family_required
 def data_export(request):
     """RGPD right of access: every piece of data the portal holds about the family, as JSON."""
-    data = family_data_export(request.family)
+    data = family_data_export(request.family, requester=request.guardian)
     filename = f"tutti-famille-{slugify(request.family.name) or request.family.pk}-{timezone.localdate():%Y-%m-%d}.json"
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),

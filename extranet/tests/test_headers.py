@@ -16,30 +16,11 @@ from django.urls import reverse
 from documents.tests.factories import DocumentFactory, document_type, pdf_bytes
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import log_in, seasons
+from extranet.tests.portal_urls import FILES, family_urls
 from families.tests.factories import FamilyFactory, guardian_of
 from students.tests.factories import StudentFactory
-from tests.test_url_coverage import project_patterns
 
 pytestmark = pytest.mark.django_db
-
-PUBLIC = {
-    "root",
-    "login",
-    "accessibility",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-}
-POST_ONLY = {"logout", "switch_household"}
-STAFF_ONLY = {"documents:preview", "documents:staff_blank_form"}
-FILES = {
-    "reenrolment:house_rules",
-    "documents:consult",
-    "documents:blank_form",
-    "documents:preview",
-    "documents:staff_blank_form",
-}
 
 # Inline code the CSP refuses: <script> without src, <style>, style="…", onclick="…", javascript: URLs.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -64,17 +45,6 @@ def portal(client):
     log_in(client, guardian)
     client.ids = {"student_id": student.pk, "document_id": document.pk, "type_id": mandate.pk}
     return client
-
-
-def family_urls(ids):
-    """Every family-facing GET URL of the project, its arguments filled in."""
-    urls = {}
-    for name, route in project_patterns():
-        if not name or name in PUBLIC | POST_ONLY | STAFF_ONLY or name.startswith("admin:"):
-            continue
-        kwargs = {key: ids[key] for key in re.findall(r"<(?:\w+:)?(\w+)>", route)}
-        urls[name] = reverse(name, kwargs=kwargs)
-    return urls
 
 
 def test_the_family_pages_are_all_found(portal):
