@@ -61,15 +61,9 @@ def content_disposition(filename: str, *, inline: bool) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-# A served file runs nothing: a sandbox (no script, no form, a unique origin) and no loads, whatever
-# it contains; only the admin's preview frames it, from the same origin.
-SERVED_FILE_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; frame-ancestors 'self'"
-
-
 def _private_headers(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SERVED_FILE_POLICY
     return response
 
 
