@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 
@@ -6,6 +7,12 @@ from django.utils import translation
 def _media_in_tmp(settings, tmp_path):
     """Each test writes uploaded files to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: throttle counters do not carry over between tests."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

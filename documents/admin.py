@@ -312,7 +312,7 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         if obj.is_image:
             return format_html(
                 '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" loading="lazy" '
-                'style="max-height:60px;max-width:90px"></a>',
+                'class="tutti-thumbnail"></a>',
                 url,
                 url,
                 gettext("Aperçu de %(name)s") % {"name": obj.original_name},

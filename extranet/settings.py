@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     # The base layer, then the feature apps in their declared order, then the shell.
     "extranet.base",
     "families",
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Personal pages are never cached; a locked database answers a page that keeps what was typed.
+    "extranet.shell.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +80,7 @@ MIDDLEWARE = [
     "extranet.shell.middleware.PortalFamilyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "extranet.shell.middleware.TemporaryFailureMiddleware",
     # Last, as django-axes asks: it turns a lockout into the French page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -116,9 +121,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Identifiers are unique per site, not globally: the backend above looks users up by
 # (site, identifier), so Django's "USERNAME_FIELD must be unique" check does not apply.
-# Failures are counted per identifier on purpose (see AXES_LOCKOUT_PARAMETERS): the lockout
-# protects one account whatever address the attacker uses, and expires after the cool-off.
-SILENCED_SYSTEM_CHECKS = ["auth.W004", "axes.W006"]
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -157,11 +160,43 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
-# Brute force (django-axes): 5 failures on one identifier of one site lock it for 15 minutes.
+# Content-Security-Policy (django-csp): everything from the site itself, no inline script or
+# style anywhere (templates, admin included), never framed except the admin's document preview
+# (same origin). Served files get a sandbox instead (extranet.shell.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The one inline <style> of Django's admin (a change list without actions), by its hash.
+        "style-src": ["'self'", "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"],
+        # Bootstrap draws its select arrows and check marks as data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the portal never uses, refused to every page and frame.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+CSRF_FAILURE_VIEW = "extranet.shell.views.csrf_failure"
+
+# Brute force (django-axes, extranet.base.backends.LoginAttemptsHandler): 5 failures on one
+# login of one site from one address lock that pair for 15 minutes (the owner still logs in from
+# elsewhere, or after a "Mot de passe perdu" link); 30 failures from one address, whatever the
+# logins, lock that address for 15 minutes.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = 5
+AXES_HANDLER = "extranet.base.backends.LoginAttemptsHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"], "ip_address"]
 AXES_USERNAME_CALLABLE = "extranet.base.backends.axes_username"
 # authenticate(site=..., username=..., password=...) reaches axes as {"username": ..., "site": ...}
 # (the default key would be the user model's USERNAME_FIELD, "identifier").
@@ -171,6 +206,21 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "extranet.shell.views.lockout"
 AXES_VERBOSE = False
+# The client's address: behind a reverse proxy (nginx), every request comes from the proxy and
+# one address would lock everyone out; TRUSTED_PROXY_COUNT proxies append X-Forwarded-For and
+# the address they saw is read from its right end (the left end is whatever the client sent).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_HTTPS_PROXY", False) else 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# "Mot de passe perdu": at most this many requests per login and per address each hour
+# (counted in the cache, extranet.base.throttle).
+PASSWORD_RESET_LIMIT_PER_LOGIN = env_int("PASSWORD_RESET_LIMIT_PER_LOGIN", 5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+PASSWORD_RESET_THROTTLE_WINDOW = 60 * 60
 
 # Internationalisation: French first, English available.
 LANGUAGE_CODE = "fr"

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("mot-de-passe-perdu/termine/", views.password_reset_complete, name="password_reset_complete"),
     path("famille/mes-donnees.json", views.data_export, name="family_data_export"),
+    path("famille/changer-de-foyer/", views.switch_household, name="switch_household"),
     path("famille/", include("families.urls")),
     path("eleves/", include("students.urls")),
     path("eleves/", include("reenrolment.urls")),

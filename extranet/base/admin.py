@@ -7,10 +7,11 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
@@ -52,21 +53,114 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class SiteScopedAdminMixin:
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input that names the chosen object only when it is among the allowed choices.
+
+    Django's widget prints the object for any id (``?instalment=N`` would show another site's
+    invoice number); this one looks it up in the form field's queryset, already cut to the staff
+    member's sites.
+    """
+
+    queryset = None
+
+    def label_and_url_for_value(self, value):
+        if self.queryset is not None:
+            key = self.rel.get_related_field().name
+            try:
+                allowed = self.queryset.filter(**{key: value}).exists()
+            except (ValueError, TypeError, ValidationError):
+                allowed = False
+            if not allowed:
+                return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class TolerantListFiltersMixin:
+    """A custom list filter given a value it does not offer (``?pole=abc``) filters nothing.
+
+    The admin lets an exception of a ``SimpleListFilter`` through as a 500; here a value outside
+    the filter's own choices, or one its query cannot use, leaves the list unfiltered.
+    """
+
+    def get_list_filter(self, request):
+        return [_tolerant(entry) for entry in super().get_list_filter(request)]
+
+
+_TOLERANT_FILTERS: dict[type, type] = {}
+
+
+def _tolerant(entry):
+    if not (isinstance(entry, type) and issubclass(entry, admin.SimpleListFilter)):
+        return entry
+    if getattr(entry, "tolerates_bad_values", False):
+        return entry
+    if entry not in _TOLERANT_FILTERS:
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            offered = {str(lookup) for lookup, _title in self.lookup_choices}
+            if value not in (None, "") and str(value) not in offered:
+                return queryset
+            try:
+                return super(tolerant, self).queryset(request, queryset)
+            except (ValueError, TypeError, ValidationError):
+                return queryset
+
+        tolerant = type(entry.__name__, (entry,), {"queryset": queryset, "tolerates_bad_values": True})
+        tolerant.__module__ = entry.__module__
+        _TOLERANT_FILTERS[entry] = tolerant
+    return _TOLERANT_FILTERS[entry]
+
+
+class SiteScopedAdminMixin(TolerantListFiltersMixin):
     """Staff see and pick only the objects of the sites they manage (``extranet.base.scoping``).
 
     Lists, change pages (another site's id answers "does not exist"), autocompletes, foreign
-    key choices and the list filters on a site, pôle or family all go through it.
+    key choices (select, raw id and autocomplete alike, checked again on POST since the form
+    field's queryset is the scoped one), the prefill of an add page (``?instalment=N``) and the
+    list filters on a site, pôle or family all go through it.
     """
 
     def get_queryset(self, request):
         return scope_to_staff(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None and getattr(formfield, "queryset", None) is not None:
             formfield.queryset = scope_to_staff(formfield.queryset, request.user)
+            widget = getattr(formfield.widget, "widget", formfield.widget)
+            if isinstance(widget, ScopedRawIdWidget):
+                widget.queryset = formfield.queryset
         return formfield
+
+    def get_changeform_initial_data(self, request):
+        """Prefilled choices (``?family=12``) are kept only when they are among the allowed ones."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not (field.is_relation and field.related_model is not None and field.concrete):
+                continue
+            allowed = scope_to_staff(field.related_model._default_manager.all(), request.user)
+            key = field.target_field.name if not field.many_to_many else "pk"
+            values = value if isinstance(value, list) else [value]
+            try:
+                kept = {
+                    str(pk) for pk in allowed.filter(**{f"{key}__in": values}).values_list(key, flat=True)
+                }
+            except (ValueError, TypeError, ValidationError):
+                kept = set()
+            if field.many_to_many:
+                initial[name] = [v for v in values if str(v) in kept]
+            elif str(value) not in kept:
+                del initial[name]
+        return initial
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -75,7 +169,7 @@ class SiteScopedAdminMixin:
         return formfield
 
     def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
+        filters = super().get_list_filter(request)  # already tolerant of bad values
         if visible_site_ids(request.user) is None:
             return filters
         # A filter on a site (or a pôle, a family…) offers only the values staff may see.
@@ -420,7 +514,7 @@ def _scope_login_records(queryset, user):
     return queryset.filter(prefixes) if prefixes else queryset.none()
 
 
-class _SiteScopedLoginRecordsMixin:
+class _SiteScopedLoginRecordsMixin(TolerantListFiltersMixin):
     def get_queryset(self, request):
         return _scope_login_records(super().get_queryset(request), request.user)
 

@@ -3,6 +3,12 @@
 The message is first stored in the outbox (``OutboundEmail``) inside the caller's
 transaction; delivery is tried once the transaction commits, and ``send_pending_emails``
 retries what the mail server refused, so an outage loses nothing.
+
+The outbox is readable by staff, so it never holds a secret: a value that grants access (the
+link to choose a password) is passed as a ``SendTimeSecret``. The stored subject and bodies
+hold a placeholder instead, the outbox row keeps only how to make the value again (a recipe,
+no token), and the value is made when the email leaves, for every attempt and every
+"Renvoyer".
 """
 
 from __future__ import annotations
@@ -13,13 +19,18 @@ from datetime import timedelta
 
 from django import db
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.html import escape
+from django.utils.http import urlsafe_base64_encode
 
-from extranet.base.models import OutboundEmail
+from extranet.base.models import OutboundEmail, User
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +40,78 @@ def _render_plain(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
+class SendTimeSecret:
+    """A value of an email that staff must never read; made only when the email leaves."""
+
+    kind: str = ""
+
+    def recipe(self) -> dict:
+        """What the outbox stores to make the value again: never the value itself."""
+        raise NotImplementedError
+
+    @classmethod
+    def make(cls, recipe: dict) -> str:
+        raise NotImplementedError
+
+
+class PasswordLink(SendTimeSecret):
+    """The single-use link to choose a password (valid PASSWORD_RESET_TIMEOUT, dead once used).
+
+    Django's token hashes the current password and last login, so setting a password (or
+    logging in) invalidates every link sent before. Made at send time, it is valid from then.
+    """
+
+    kind = "password_link"
+
+    def __init__(self, user: User):
+        self.user_id = user.pk
+
+    def recipe(self) -> dict:
+        return {"kind": self.kind, "user": self.user_id}
+
+    @classmethod
+    def make(cls, recipe: dict) -> str:
+        user = User.objects.filter(pk=recipe.get("user"), is_active=True).first()
+        if user is None:  # the login is gone: point to "Mot de passe perdu" instead
+            return settings.SITE_URL + reverse("password_reset")
+        return password_link(user)
+
+
+def password_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+SECRET_KINDS: dict[str, type[SendTimeSecret]] = {PasswordLink.kind: PasswordLink}
+
+
+def placeholder(key: str) -> str:
+    """What the outbox shows in place of the secret ``key`` (survives HTML escaping unchanged)."""
+    return f"[[{key} : masqué, créé à l'envoi]]".replace("'", "’")
+
+
+def reveal(email: OutboundEmail) -> tuple[str, str, str]:
+    """The subject, text and HTML of ``email`` as they leave: its secrets made now."""
+    subject, text, html = email.subject, email.body_text, email.body_html
+    for key, recipe in (email.secrets or {}).items():
+        value = SECRET_KINDS[recipe["kind"]].make(recipe)
+        marker = placeholder(key)
+        subject = subject.replace(marker, value)
+        text = text.replace(marker, value)
+        html = html.replace(marker, escape(value))
+    return subject, text, html
+
+
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
+    """Subject, text and HTML of the email ``name``; a ``SendTimeSecret`` renders as its placeholder."""
+    context = {
+        "site_url": settings.SITE_URL,
+        **{
+            key: placeholder(key) if isinstance(value, SendTimeSecret) else value
+            for key, value in context.items()
+        },
+    }
     with translation.override("fr"):
         subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
         text = _render_plain(f"emails/{name}_body.txt", context)
@@ -63,6 +144,7 @@ def send_email(name: str, *, to: list[str] | str, context: dict) -> OutboundEmai
         subject=subject,
         body_text=text,
         body_html=html,
+        secrets={key: value.recipe() for key, value in context.items() if isinstance(value, SendTimeSecret)},
     )
     transaction.on_commit(lambda: _deliver_after_commit(email.pk))
     return email
@@ -114,14 +196,15 @@ def deliver(email_id: int, *, only_if_due: bool = False) -> bool:
         email.next_attempt_at = now + SENDING_LEASE
         email.save(update_fields=["attempts", "next_attempt_at"])
 
+    subject, body_text, body_html = reveal(email)
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=subject,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=email.to,
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     try:
         message.send()
     except Exception as error:  # any transport failure: keep it and try again later

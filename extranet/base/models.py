@@ -342,6 +342,8 @@ class OutboundEmail(models.Model):
     subject = models.CharField(_("objet"), max_length=255)
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # How to make, at send time, the secrets the bodies show as placeholders (never a secret).
+    secrets = models.JSONField(_("secrets créés à l'envoi"), default=dict, blank=True)
     state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)

@@ -5,31 +5,16 @@ from __future__ import annotations
 from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from extranet.base.backends import login_key
-from extranet.base.emails import render_email, send_email
+from extranet.base.emails import PasswordLink, render_email, send_email
 from extranet.base.models import Site
 from families.models import Guardian
 
 # --- Passwords and credentials ------------------------------------------------------------------
-
-
-def password_reset_link(user) -> str:
-    """The single-use link to choose a password: valid PASSWORD_RESET_TIMEOUT (24 h), dead once used.
-
-    Django's token hashes the current password and last login, so setting a password (or logging
-    in) invalidates every link sent before.
-    """
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
 def _matching_login(*, site: Site, identifier: str, email: str):
@@ -53,7 +38,8 @@ def _reset_context(user, site: Site, guardian=None) -> dict:
         "user": user,
         "guardian": guardian,
         "site": site,
-        "link": password_reset_link(user),
+        # Made when the email leaves: the outbox, which staff read, never holds the link.
+        "link": PasswordLink(user),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
 

@@ -17,4 +17,5 @@ def portal(request):
         "current_tab": TABS_BY_PREFIX.get(first, ""),
         "portal_family": getattr(request, "family", None),
         "portal_guardian": getattr(request, "guardian", None),
+        "portal_households": getattr(request, "households", []),
     }

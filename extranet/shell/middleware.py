@@ -1,15 +1,23 @@
-"""Session limits and the family a guardian is acting for."""
+"""Session limits, the family a guardian is acting for, private headers and temporary failures."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from families.models import Family, Guardian
+
+logger = logging.getLogger(__name__)
 
 SESSION_STARTED = "tutti_started_at"
 SESSION_SEEN = "tutti_seen_at"
@@ -61,25 +69,25 @@ def _portal_guardian(request):
     return Guardian.objects.select_related("site").filter(user=user).first()
 
 
-def _portal_family(request):
+def _portal_households(request) -> tuple[Family | None, list[Family]]:
+    """The family the guardian acts for (chosen in the session, else the first) and all of theirs."""
     guardian = request.guardian
     if guardian is None:
-        return None
-
-    families = Family.objects.for_guardian(guardian).select_related("site", "payment_means")
+        return None, []
+    households = list(
+        Family.objects.for_guardian(guardian).select_related("site", "payment_means").order_by("pk")
+    )
     chosen = request.session.get(SESSION_FAMILY)
-    if chosen is not None:
-        family = families.filter(pk=chosen).first()
-        if family is not None:
-            return family
-    return families.order_by("pk").first()
+    family = next((household for household in households if household.pk == chosen), None)
+    return (family or (households[0] if households else None)), households
 
 
 class PortalFamilyMiddleware:
     """Sets ``request.guardian`` and ``request.family``: the scope of every portal query.
 
     A guardian who belongs to two households (separated parents) acts for one at a time,
-    chosen in the session; any other family is out of reach.
+    chosen in the session (``switch_household``); any other family is out of reach.
+    ``request.households`` lists the guardian's households, for the header's switcher.
     """
 
     def __init__(self, get_response):
@@ -87,5 +95,85 @@ class PortalFamilyMiddleware:
 
     def __call__(self, request):
         request.guardian = _portal_guardian(request)
-        request.family = _portal_family(request)
+        request.family, request.households = _portal_households(request)
         return self.get_response(request)
+
+
+# A served file runs nothing, whatever it contains: a sandbox (no script, no form, a unique origin)
+# that loads nothing; only the admin's preview frames it, from the same origin.
+SERVED_FILE_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; frame-ancestors 'self'"
+
+
+class PrivatePagesMiddleware:
+    """Headers of every answer: Permissions-Policy, a sandbox on files, no cache for anything personal.
+
+    A page or file served to a logged-in visitor (a family, the secretariat) is
+    ``Cache-Control: private, no-store``: neither a shared proxy nor the browser's history keeps
+    it (a family computer at the library, the secretariat's shared desk). A file (a response with
+    a Content-Disposition: documents, blank forms, house rules, exports) gets SERVED_FILE_POLICY
+    instead of the pages' Content-Security-Policy (set here, django-csp leaves it alone).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        if "Content-Disposition" in response and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = SERVED_FILE_POLICY
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            cache_control = response.get("Cache-Control", "")
+            if not ("private" in cache_control and "no-store" in cache_control):
+                add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
+        return response
+
+
+# Posted fields a 503 page does not write back into the page.
+_NOT_KEPT = ("password", "csrfmiddlewaretoken")
+
+
+class TemporaryFailureMiddleware:
+    """The database briefly unavailable or locked: a French 503 that keeps what was typed.
+
+    The failed request's transaction was rolled back, so nothing was saved. On a POST the page
+    writes the posted fields back as a hidden form with a « Réessayer » button (a fresh CSRF
+    token; files and passwords are not written back). The page is rendered from what the
+    request already holds, without asking the database.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError):
+            return None
+        logger.warning("temporary database failure on %s %s: %s", request.method, request.path, exception)
+        fields, dropped = [], bool(request.FILES) if request.method == "POST" else False
+        if request.method == "POST":
+            for name, values in request.POST.lists():
+                if any(part in name.lower() for part in _NOT_KEPT):
+                    dropped = dropped or "password" in name.lower()
+                    continue
+                fields.extend((name, value) for value in values)
+        html = render_to_string(
+            "503.html",
+            {
+                "fields": fields,
+                "dropped": dropped,
+                "action": request.get_full_path(),
+                "csrf_token": get_token(request),
+                "portal_family": getattr(request, "family", None),
+                "portal_guardian": getattr(request, "guardian", None),
+                "current_tab": "",
+            },
+        )
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "5"
+        add_never_cache_headers(response)
+        return response

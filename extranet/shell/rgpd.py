@@ -1,4 +1,8 @@
-"""The RGPD right of access: everything the portal holds about a family, read through the family.
+"""The RGPD right of access: what the portal holds about the requester and their household.
+
+The requester gets their own data in full and, of the household, what the Famille page shows
+them. The other guardians' own data (address, profession, situation, logins, the history of
+their own record) is theirs to ask for: it is never in another guardian's export.
 
 It lives in the shell because it reads every feature app.
 """
@@ -31,29 +35,37 @@ def _as_stored(instance, *names: str) -> dict:
     return {name: getattr(instance, name) for name in names}
 
 
-def _actor(user) -> str | None:
+def _actor(user, requester: Guardian | None) -> str | None:
     if user is None:
         return None
-    return user.identifier if user.site_id else "secrétariat"
+    if not user.site_id:
+        return "secrétariat"
+    if requester is not None and user.pk == requester.user_id:
+        return user.identifier
+    return "autre responsable de la famille"
 
 
-def family_data_export(family: Family) -> dict:
-    """Everything the portal holds about the family (RGPD right of access), read through the family.
+def family_data_export(family: Family, *, requester: Guardian | None = None) -> dict:
+    """What the portal holds about ``requester`` and the household ``family`` (RGPD right of access).
 
     One section per kind of data, each read with a fixed number of queries whatever the size of
-    the family.
+    the family. Without a requester (the secretariat answering a written request), every
+    guardian is exported as the Famille page shows them, without their own details.
     """
     memberships = list(
         Membership.objects.filter(family=family)
         .select_related("guardian__civility", "guardian__socio_professional_category", "guardian__user")
         .order_by("pk")
     )
+    if requester is not None:  # the requester as loaded with the household (no query more)
+        requester = next((m.guardian for m in memberships if m.guardian_id == requester.pk), requester)
     students = list(_students_of(family))
     return {
         "exported_at": timezone.localtime().isoformat(),
         "site": {"name": family.site.name, "contact_email": family.site.contact_email},
         "family": _family_section(family),
-        "guardians": [_guardian_section(membership) for membership in memberships],
+        "requester": _requester_section(requester) if requester is not None else None,
+        "guardians": [_guardian_section(membership, requester) for membership in memberships],
         "students": [_student_section(student) for student in students],
         "documents": _documents_section(family),
         "reenrolments": _reenrolments_section(family),
@@ -61,7 +73,7 @@ def family_data_export(family: Family) -> dict:
         "sepa_mandates": _mandates_section(family),
         "changes": _changes_section(
             family,
-            guardian_ids=[membership.guardian_id for membership in memberships],
+            requester=requester,
             student_ids=[student.pk for student in students],
         ),
     }
@@ -81,12 +93,10 @@ def _family_section(family: Family) -> dict:
     }
 
 
-def _guardian_section(membership: Membership) -> dict:
-    guardian = membership.guardian
+def _requester_section(guardian: Guardian) -> dict:
+    """The requester's own record, in full."""
     return {
         "identifier": guardian.user.identifier if guardian.user else None,
-        "relationship": membership.get_relationship_display(),
-        "is_payer": membership.is_payer,
         "civility": str(guardian.civility or ""),
         **_as_stored(guardian, "last_name", "first_name"),
         "family_situation": guardian.get_family_situation_display(),
@@ -96,6 +106,19 @@ def _guardian_section(membership: Membership) -> dict:
             guardian, "address", "postal_code", "city", "phone_home", "phone_work", "email", "mobile"
         ),
         "last_login": _date(guardian.user.last_login) if guardian.user else None,
+    }
+
+
+def _guardian_section(membership: Membership, requester: Guardian | None) -> dict:
+    """A guardian of the household as the Famille page shows them: name, email, one phone."""
+    guardian = membership.guardian
+    return {
+        "relationship": membership.get_relationship_display(),
+        "is_payer": membership.is_payer,
+        "is_requester": requester is not None and membership.guardian_id == requester.pk,
+        "civility": str(guardian.civility or ""),
+        **_as_stored(guardian, "last_name", "first_name", "email"),
+        "phone": guardian.mobile or guardian.phone_home,
     }
 
 
@@ -277,11 +300,14 @@ def _mandates_section(family: Family) -> list[dict]:
     ]
 
 
-def _changes_section(family: Family, *, guardian_ids: list[int], student_ids: list[int]) -> list[dict]:
+def _changes_section(family: Family, *, requester: Guardian | None, student_ids: list[int]) -> list[dict]:
+    """The history of the household, the pupils and the requester's own record (never of
+    another guardian's record)."""
+    own_record = [requester.pk] if requester is not None else []
     content_types = ContentType.objects.get_for_models(Family, Guardian, Student)
     targets = (
         Q(content_type=content_types[Family], object_id=family.pk)
-        | Q(content_type=content_types[Guardian], object_id__in=guardian_ids)
+        | Q(content_type=content_types[Guardian], object_id__in=own_record)
         | Q(content_type=content_types[Student], object_id__in=student_ids)
     )
     changes = (
@@ -294,7 +320,7 @@ def _changes_section(family: Family, *, guardian_ids: list[int], student_ids: li
             "field": change.field_label,
             "before": change.old_value,
             "after": change.new_value,
-            "by": _actor(change.actor),
+            "by": _actor(change.actor, requester),
         }
         for change in changes
     ]

@@ -19,7 +19,9 @@ PUBLIC = {
     "password_reset_complete",
 }
 FAMILY_ONLY = {"home", "password_change"}
-COVERED_URLS = PUBLIC | FAMILY_ONLY | {"logout"}
+# switch_household: anonymous → login, staff → 403, a household not the guardian's → 404, GET → 405
+# (extranet/tests/test_households.py).
+COVERED_URLS = PUBLIC | FAMILY_ONLY | {"logout", "switch_household"}
 
 
 def url_for(name):

@@ -50,7 +50,7 @@ def test_it_holds_the_family_guardians_pupils_and_their_school_life(client):
     assert data["family"]["name"] == family.name
     assert data["family"]["billing_mode"] == "En 1 fois – paiement en octobre"
     assert {g["first_name"] for g in data["guardians"]} == {"Claire", "Paul"}
-    assert data["guardians"][0]["identifier"] == guardian.user.identifier
+    assert data["requester"]["identifier"] == guardian.user.identifier
     assert "password" not in json.dumps(data)
     (pupil,) = data["students"]
     assert pupil["first_name"] == "Léa"

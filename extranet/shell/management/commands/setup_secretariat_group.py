@@ -13,7 +13,9 @@ GROUP_NAME = "Secrétariat"
 
 # Apps whose every model the secretariat reads, creates and edits (never deletes).
 WORKING_APPS = ("families", "students", "documents", "reenrolment", "billing")
-# extranet models the secretariat maintains: sites, pôles, seasons, news, payment means.
+# extranet models the secretariat maintains: sites, pôles, seasons, news, payment means. Data every
+# site shares (seasons, payment means, disciplines, document types…) stays read-only for a site's
+# own secretariat whatever the group grants (extranet.base.backends): central staff change it.
 MAINTAINED = ("extranet.site", "extranet.pole", "extranet.season", "extranet.news", "extranet.paymentmeans")
 # Read only: logins, the audit trail, the outbox, reference data, groups, login lockouts.
 READ_ONLY = (
@@ -85,8 +87,10 @@ class Command(BaseCommand):
         "Crée ou met à jour le groupe « Secrétariat » : consulter, ajouter et modifier familles, élèves, "
         "cours, documents, réinscriptions et facturation ; sites, pôles, saisons, actualités et moyens de "
         "paiement ; comptes, historique des modifications et e-mails en lecture seule ; jamais de "
-        "suppression de facture. Sans effet s'il est déjà à jour : à relancer après chaque mise à jour, "
-        "puis ajoutez les comptes de l'équipe au groupe."
+        "suppression de facture. Les données communes à tous les sites (saisons, disciplines, cycles, types "
+        "de documents, moyens de paiement…) restent en lecture seule pour le secrétariat d'un site : seuls "
+        "les comptes « tous les sites » et les superutilisateurs les modifient. Sans effet s'il est déjà à "
+        "jour : à relancer après chaque mise à jour, puis ajoutez les comptes de l'équipe au groupe."
     )
 
     def handle(self, *args, **options):

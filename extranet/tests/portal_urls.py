@@ -1,0 +1,46 @@
+"""Every family-facing page of the project, enumerated from the URL configuration.
+
+Tests that must hold on every portal page (headers, the household switch…) walk these, so a
+new page is checked without being listed anywhere.
+"""
+
+import re
+
+from django.urls import reverse
+
+from tests.test_url_coverage import project_patterns
+
+PUBLIC = {
+    "root",
+    "login",
+    "accessibility",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+POST_ONLY = {"logout", "switch_household"}
+STAFF_ONLY = {"documents:preview", "documents:staff_blank_form"}
+# Answers that are files (served with a Content-Disposition), not pages.
+FILES = {
+    "reenrolment:house_rules",
+    "documents:consult",
+    "documents:blank_form",
+    "documents:preview",
+    "documents:staff_blank_form",
+    "family_data_export",
+}
+
+
+def family_url_names() -> list[tuple[str, list[str]]]:
+    """(name, argument names) of every family-facing GET URL."""
+    return [
+        (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
+        for name, route in project_patterns()
+        if name and name not in PUBLIC | POST_ONLY | STAFF_ONLY and not name.startswith("admin:")
+    ]
+
+
+def family_urls(ids: dict) -> dict[str, str]:
+    """Every family-facing GET URL, its arguments (student_id, document_id, type_id…) from ``ids``."""
+    return {name: reverse(name, kwargs={key: ids[key] for key in keys}) for name, keys in family_url_names()}
