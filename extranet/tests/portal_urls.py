@@ -19,7 +19,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-POST_ONLY = {"logout", "switch_household"}
+POST_ONLY = {"logout", "switch_household", "students:calendar_renew"}
+# Reached through a secret address, without a login (a phone's calendar subscribes to it).
+SECRET_LINKS = {"students:calendar_feed"}
 STAFF_ONLY = {"documents:preview", "documents:staff_blank_form"}
 # Answers that are files (served with a Content-Disposition), not pages.
 FILES = {
@@ -29,7 +31,10 @@ FILES = {
     "documents:preview",
     "documents:staff_blank_form",
     "family_data_export",
+    "students:bulletin",
 }
+# The teachers' space has its own access tests (students/tests/test_schoolyear_access.py).
+TEACHER_PREFIX = "teachers:"
 
 
 def family_url_names() -> list[tuple[str, list[str]]]:
@@ -37,7 +42,9 @@ def family_url_names() -> list[tuple[str, list[str]]]:
     return [
         (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
         for name, route in project_patterns()
-        if name and name not in PUBLIC | POST_ONLY | STAFF_ONLY and not name.startswith("admin:")
+        if name
+        and name not in PUBLIC | POST_ONLY | STAFF_ONLY | SECRET_LINKS
+        and not name.startswith(("admin:", TEACHER_PREFIX))
     ]
 
 

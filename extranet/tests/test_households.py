@@ -3,6 +3,7 @@
 The per-page test walks every family-facing URL of the project (extranet.tests.portal_urls).
 """
 
+import datetime
 import json
 
 import pytest
@@ -16,7 +17,8 @@ from extranet.tests.factories import ChangeRecordFactory, SiteFactory, StaffUser
 from extranet.tests.portal import log_in, seasons
 from extranet.tests.portal_urls import FILES, family_url_names
 from families.tests.factories import FamilyFactory, guardian_of
-from students.tests.factories import StudentFactory
+from students.tests.factories import CourseFactory, StudentFactory
+from students.tests.schoolyear_factories import EvaluationFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +43,16 @@ def households():
     guardian_of(first, first_name="Paul", address="3 rue Secrète", profession="Cordiste")
     second = FamilyFactory(site=site, name="BETA", city="Vanves")
     second.memberships.create(guardian=claire)
+    term = TermFactory(site=site, published_on=datetime.date(2026, 1, 5))
     made = {}
     for family, pupil, tag in ((first, "Alphonse", "alpha"), (second, "Béatrice", "beta")):
         student = StudentFactory(family=family, first_name=pupil)
         document = DocumentFactory(family=family, student=student, original_name=f"{tag}-attestation.pdf")
         InvoiceFactory(family=family, site=site, number=f"F2026-{tag.upper()}")
-        made[tag] = {"student_id": student.pk, "document_id": document.pk}
+        evaluation = EvaluationFactory(
+            term=term, course=CourseFactory(pole__site=site), student=student, appreciation=f"Bilan {tag}"
+        )
+        made[tag] = {"student_id": student.pk, "document_id": document.pk, "term_id": evaluation.term_id}
     mandate = document_type("mandat-prelevement")
     mandate.blank_form.save("mandat.pdf", ContentFile(pdf_bytes("Mandat")))
     for ids in made.values():

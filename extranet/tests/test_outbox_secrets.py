@@ -183,7 +183,7 @@ def test_links_stored_before_the_fix_are_taken_out_and_resend_still_works():
         body_text=f"Choisissez votre mot de passe :\n{old_link}\n",
         body_html=f'<p><a href="{old_link}">Choisir</a></p>',
     )
-    migration = importlib.import_module("extranet.base.migrations.0004_outbound_email_secrets")
+    migration = importlib.import_module("extranet.base.migrations.0005_outbound_email_secrets")
 
     migration.take_links_out(apps, None)
 

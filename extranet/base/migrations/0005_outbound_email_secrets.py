@@ -37,7 +37,7 @@ def take_links_out(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("extranet", "0003_staff_sites"),
+        ("extranet", "0004_site_zone"),
     ]
 
     operations = [
