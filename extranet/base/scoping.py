@@ -37,6 +37,17 @@ SITE_PATHS: dict[str, str] = {
     "billing.invoice": "site",
     "billing.payment": "instalment__invoice__site",
     "billing.mandate": "family__site",
+    "billing.mandatedetails": "mandate__family__site",
+    "billing.mandatestatechange": "mandate__family__site",
+    "billing.ibandisclosure": "mandate__family__site",
+    "billing.directdebitexport": "site",
+    "billing.directdebit": "export__site",
+    "billing.debitprenotification": "mandate__family__site",
+    "billing.debitreject": "direct_debit__export__site",
+    "billing.refundrequest": "family__site",
+    "billing.onlinetransaction": "site",
+    "billing.onlinetransactionline": "transaction__site",
+    "billing.paymentnotification": "transaction__site",
 }
 
 _CACHE_ATTRIBUTE = "_tutti_site_ids"

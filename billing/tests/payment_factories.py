@@ -1,0 +1,72 @@
+"""Builders for the paying tests: a site that is a SEPA creditor, direct-debit families with a
+mandate in force, instalments to collect, pre-notifications sent in time."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing import mandates
+from billing.models import Instalment, Mandate
+from billing.payment_models import DebitPrenotification, MandateDetails
+from billing.tests.factories import InstalmentFactory, InvoiceFactory
+from extranet.base.models import PaymentMeans
+from extranet.tests.factories import SiteFactory
+from families.tests.factories import FamilyFactory, guardian_of
+
+IBAN_FR = "FR7630006000011234567890189"
+IBAN_DE = "DE89370400440532013000"
+IBAN_GB = "GB82WEST12345698765432"  # schwifty knows no BIC for this bank: the BIC is asked
+CREDITOR_ICS = "FR72ZZZ123456"
+
+
+def creditor_site(**kwargs):
+    defaults = {
+        "sepa_creditor_name": "Conservatoire de Malakoff",
+        "sepa_creditor_identifier": CREDITOR_ICS,
+        "sepa_iban": "FR7614508059450000000000081",
+        "sepa_bic": "CCBPFRPPVER",
+    }
+    defaults.update(kwargs)
+    return SiteFactory(**defaults)
+
+
+def direct_debit_family(site=None, **kwargs):
+    family = FamilyFactory(
+        site=site or creditor_site(), payment_means=PaymentMeans.objects.get(code="direct_debit"), **kwargs
+    )
+    guardian_of(family, is_payer=True)
+    return family
+
+
+def mandate_in_force(family, *, iban: str = IBAN_FR, holder: str = "Claire MARTIN") -> Mandate:
+    """A mandate set up through the service, then activated as if its signed copy was validated."""
+    outcome = mandates.set_up_mandate(family=family, holder_name=holder, iban=iban, actor=None)
+    details = outcome.mandate.details
+    details.state = MandateDetails.State.ACTIVE
+    details.activated_at = timezone.now()
+    details.save(update_fields=["state", "activated_at"])
+    return Mandate.objects.select_related("details").get(pk=outcome.mandate.pk)
+
+
+def instalment_due(
+    family, *, due_on: datetime.date, amount: Decimal = Decimal("150.00"), rank: int = 1
+) -> Instalment:
+    invoice = InvoiceFactory(family=family, total=amount)
+    return InstalmentFactory(invoice=invoice, rank=rank, due_on=due_on, amount=amount)
+
+
+def prenotified(instalment: Instalment, mandate: Mandate, *, days_before: int = 20, amount=None):
+    return DebitPrenotification.objects.create(
+        instalment=instalment,
+        mandate=mandate,
+        debit_on=instalment.due_on,
+        amount=amount if amount is not None else instalment.amount,
+        sent_at=timezone.make_aware(
+            datetime.datetime.combine(
+                instalment.due_on - datetime.timedelta(days=days_before), datetime.time(9)
+            )
+        ),
+    )
