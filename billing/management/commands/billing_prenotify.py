@@ -39,7 +39,15 @@ class Command(BaseCommand):
                 gettext("Sans adresse e-mail, à prévenir autrement : %(family)s") % {"family": name}
             )
         values = {
-            "emails": ngettext("%(count)d famille", "%(count)d familles", result.families)
+            "emails": (
+                ngettext(
+                    "%(count)d famille à pré-notifier", "%(count)d familles à pré-notifier", result.families
+                )
+                if dry_run
+                else ngettext(
+                    "%(count)d famille pré-notifiée", "%(count)d familles pré-notifiées", result.families
+                )
+            )
             % {"count": result.families},
             "debits": ngettext("%(count)d prélèvement", "%(count)d prélèvements", result.debits)
             % {"count": result.debits},
@@ -49,11 +57,11 @@ class Command(BaseCommand):
         }
         if dry_run:
             summary = gettext(
-                "Simulation : %(emails)s à pré-notifier de %(debits)s (%(total)s €) sur le site %(site)s ; "
+                "Simulation : %(emails)s de %(debits)s (%(total)s €) sur le site %(site)s ; "
                 "%(missing)d sans e-mail."
             )
         else:
             summary = gettext(
-                "%(emails)s pré-notifiées de %(debits)s (%(total)s €) sur le site %(site)s ; %(missing)d sans e-mail."
+                "%(emails)s de %(debits)s (%(total)s €) sur le site %(site)s ; %(missing)d sans e-mail."
             )
         self.stdout.write(summary % values)

@@ -17,6 +17,11 @@ class Command(BaseCommand):
         "n'est jamais prélevée deux fois ; les familles qui ne peuvent pas l'être sont listées avec la raison."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version names the pain.008 version here, not the program's: ours replaces Django's.
+        kwargs.setdefault("conflict_handler", "resolve")
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser):
         add_site_argument(parser)
         parser.add_argument(
