@@ -35,7 +35,7 @@ def test_the_payer_gets_amount_date_rum_and_ics(django_capture_on_commit_callbac
 
     assert (result.families, result.debits, result.total) == (1, 1, Decimal("56.25"))
     body = mail.outbox[0].body
-    assert "15/10/2026 : 56.25 €" in body or "15/10/2026 : 56,25 €" in body
+    assert "15/10/2026 : 56,25 €" in body
     assert mandate.reference in body
     assert CREDITOR_ICS in body
     assert "FR76 •••• •••• •••• •••• •••• 189" in body
