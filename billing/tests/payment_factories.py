@@ -70,3 +70,64 @@ def prenotified(instalment: Instalment, mandate: Mandate, *, days_before: int = 
             )
         ),
     )
+
+
+def populate_payments(family, instalment, actor) -> None:
+    """One of every paying record for ``family`` (the site-scoping tests need them on each site).
+
+    ``family`` already has a plain ``MandateFactory`` mandate; it gets its details here.
+    """
+    from billing import crypto
+    from billing.payment_models import (
+        DebitReject,
+        DirectDebit,
+        DirectDebitExport,
+        IbanDisclosure,
+        MandateStateChange,
+        OnlineTransaction,
+        OnlineTransactionLine,
+        PaymentNotification,
+        RefundRequest,
+    )
+
+    mandate = Mandate.objects.get(family=family, revoked_on__isnull=True)
+    MandateDetails.objects.create(
+        mandate=mandate,
+        state=MandateDetails.State.ACTIVE,
+        iban_encrypted=crypto.encrypt(IBAN_FR),
+        iban_fingerprint=crypto.fingerprint(IBAN_FR),
+    )
+    MandateStateChange.objects.create(mandate=mandate, new_state=MandateDetails.State.ACTIVE)
+    IbanDisclosure.objects.create(mandate=mandate, actor=actor, reason="Appel de la banque")
+    prenotified(instalment, mandate)
+    export = DirectDebitExport.objects.create(
+        site=family.site,
+        collection_date=instalment.due_on,
+        schema="pain.008.001.08",
+        message_id=f"MSG-{family.site.slug}",
+        file_name=f"{family.site.slug}.xml",
+    )
+    debit = DirectDebit.objects.create(
+        export=export,
+        instalment=instalment,
+        mandate=mandate,
+        amount=instalment.amount,
+        sequence_type="FRST",
+        collection_date=instalment.due_on,
+        end_to_end_id=f"E2E-{family.site.slug}",
+        masked_iban="FR76 •••• 189",
+        state=DirectDebit.State.REJECTED,
+    )
+    DebitReject.objects.create(direct_debit=debit, reason="AM04")
+    RefundRequest.objects.create(
+        family=family, invoice=instalment.invoice, amount=Decimal("10.00"), reason="Trop-perçu"
+    )
+    online = OnlineTransaction.objects.create(
+        site=family.site,
+        family=family,
+        backend="dummy",
+        reference=f"TX-{family.site.slug}",
+        amount=instalment.amount,
+    )
+    OnlineTransactionLine.objects.create(transaction=online, instalment=instalment, amount=instalment.amount)
+    PaymentNotification.objects.create(transaction=online, channel="notify", outcome="forged")

@@ -48,6 +48,7 @@ SITE_PATHS: dict[str, str] = {
     "billing.onlinetransaction": "site",
     "billing.onlinetransactionline": "transaction__site",
     "billing.paymentnotification": "transaction__site",
+    "billing.instalmentfollowup": "invoice__site",
 }
 
 _CACHE_ATTRIBUTE = "_tutti_site_ids"
