@@ -101,7 +101,7 @@ def mandate_pdf(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def mandate_revoke(request, pk: int):
     mandate_obj = scoped_or_404(_family_mandates(request.family).filter(revoked_on__isnull=True), pk=pk)
-    form = RevokeMandateForm(request.POST or None)
+    form = RevokeMandateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             mandates.revoke_mandate(
@@ -129,7 +129,7 @@ def pay_online(request):
     if not online.is_enabled(site):
         raise Http404
     instalments = payable_online(request.family)
-    form = PayOnlineForm(request.POST or None, instalments=instalments)
+    form = PayOnlineForm(request.POST if request.method == "POST" else None, instalments=instalments)
     if request.method == "POST" and form.is_valid():
         try:
             transaction_obj, kind, data = online.start_payment(
@@ -149,6 +149,14 @@ def pay_online(request):
                 {"transaction": transaction_obj, "form_kind": kind == online.REDIRECT_FORM, "data": data},
             )
     return render(request, "billing/payments/pay_online.html", {"form": form, "instalments": instalments})
+
+
+# Answers that could not be verified: nothing was recorded, nothing is shown as a receipt.
+REFUSED_ANSWERS = {
+    PaymentNotification.Outcome.FORGED,
+    PaymentNotification.Outcome.TAMPERED,
+    PaymentNotification.Outcome.MALFORMED,
+}
 
 
 def _site(slug: str) -> Site:
@@ -171,7 +179,13 @@ def online_return(request, site_slug: str):
         remote_address=_remote_address(request),
     )
     family = getattr(request, "family", None)
-    if answer.transaction is not None and family is not None and answer.transaction.family_id == family.pk:
+    verified = answer.outcome not in REFUSED_ANSWERS
+    if (
+        verified
+        and answer.transaction is not None
+        and family is not None
+        and answer.transaction.family_id == family.pk
+    ):
         return redirect("billing:online_transaction", pk=answer.transaction.pk)
     if request.user.is_authenticated and family is not None:
         messages.warning(
@@ -193,11 +207,7 @@ def online_notify(request, site_slug: str):
         channel=PaymentNotification.Channel.NOTIFICATION,
         remote_address=_remote_address(request),
     )
-    if answer.outcome in {
-        PaymentNotification.Outcome.FORGED,
-        PaymentNotification.Outcome.TAMPERED,
-        PaymentNotification.Outcome.MALFORMED,
-    }:
+    if answer.outcome in REFUSED_ANSWERS:
         return HttpResponse("refused", status=400, content_type="text/plain")
     return HttpResponse(answer.return_content or "OK", content_type="text/plain")
 
