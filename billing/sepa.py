@@ -21,16 +21,19 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
+import sepaxml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from lxml import etree
 from sepaxml import SepaDD
-from sepaxml.validation import ValidationError as SepaValidationError
+from text_unidecode import unidecode
 
-from billing import mandates
+from billing import crypto
 from billing.iban import mask_iban
 from billing.models import Instalment, Invoice, Mandate
 from billing.payment_errors import PaymentError
@@ -74,8 +77,18 @@ class ExportResult:
 
 @dataclass
 class _Line:
-    instalment: Instalment
-    mandate: Mandate
+    """One debit to present, from plain rows (10,000 of them: no model instances)."""
+
+    instalment_id: int
+    invoice_number: str
+    rank: int
+    mandate_id: int
+    mandate_reference: str
+    mandate_signed_on: datetime.date
+    holder_name: str
+    bic: str
+    iban_encrypted: str
+    masked_iban: str
     amount: Decimal
     sequence_type: str
     end_to_end_id: str
@@ -127,95 +140,120 @@ def candidate_instalments(site: Site, collection_date: datetime.date):
     )
 
 
-def _prenotified(instalment_ids: list[int]) -> dict[tuple[int, int], list[DebitPrenotification]]:
-    by_key: dict[tuple[int, int], list[DebitPrenotification]] = defaultdict(list)
-    for notice in DebitPrenotification.objects.filter(instalment_id__in=instalment_ids):
-        by_key[(notice.instalment_id, notice.mandate_id)].append(notice)
-    return by_key
-
-
 def _plan(site: Site, collection_date: datetime.date) -> tuple[list[_Line], list[Refusal]]:
-    candidates = list(candidate_instalments(site, collection_date))
-    family_ids = {instalment.invoice.family_id for instalment in candidates}
-    active = {
-        mandate.family_id: mandate
-        for mandate in Mandate.objects.filter(
-            family_id__in=family_ids, revoked_on__isnull=True, details__state=MandateDetails.State.ACTIVE
-        ).select_related("details")
+    """What to present and what to refuse, in six queries whatever the number of families."""
+    candidates = list(
+        candidate_instalments(site, collection_date).values(
+            "pk",
+            "rank",
+            "due_on",
+            "outstanding",
+            "invoice__number",
+            "invoice__family_id",
+            "invoice__family__name",
+        )
+    )
+    of_site = {
+        "family__site": site,
+        "revoked_on__isnull": True,
+        "details__state": MandateDetails.State.ACTIVE,
     }
-    ids = [instalment.pk for instalment in candidates]
-    notices = _prenotified(ids)
-    last_debits: dict[int, DirectDebit] = {}
-    for debit in (
-        DirectDebit.objects.filter(instalment_id__in=ids)
-        .select_related("reject")
+    active = {
+        row["family_id"]: row
+        for row in Mandate.objects.filter(**of_site).values(
+            "pk",
+            "family_id",
+            "reference",
+            "holder_name",
+            "bic",
+            "signed_on",
+            "iban",
+            "details__kind",
+            "details__iban_encrypted",
+        )
+    }
+    debit_scope = {"instalment__invoice__site": site, "instalment__due_on__lte": collection_date}
+    attempts: dict[int, int] = defaultdict(int)
+    last_reject: dict[int, tuple[str, str, bool]] = {}
+    for instalment_id, state, reason, represent in (
+        DirectDebit.objects.filter(**debit_scope)
         .order_by("instalment_id", "pk")
+        .values_list("instalment_id", "state", "reject__reason", "reject__represent")
     ):
-        last_debits[debit.instalment_id] = debit
+        attempts[instalment_id] += 1
+        last_reject[instalment_id] = (state, reason, represent)
     started = set(
         DirectDebit.objects.presented()
-        .filter(mandate__in=list(active.values()))
+        .filter(mandate__family__site=site)
         .values_list("mandate_id", flat=True)
         .distinct()
     )
-    attempts = defaultdict(int)
-    for instalment_id in DirectDebit.objects.filter(instalment_id__in=ids).values_list(
-        "instalment_id", flat=True
-    ):
-        attempts[instalment_id] += 1
     latest_notice = collection_date - datetime.timedelta(days=PRENOTIFICATION_DAYS)
+    notified: set[tuple[int, int, Decimal]] = set()
+    for instalment_id, mandate_id, amount, sent_at in DebitPrenotification.objects.filter(
+        instalment__invoice__site=site, instalment__due_on__lte=collection_date
+    ).values_list("instalment_id", "mandate_id", "amount", "sent_at"):
+        if timezone.localdate(sent_at) <= latest_notice:
+            notified.add((instalment_id, mandate_id, amount))
 
+    no_mandate = _("aucun mandat SEPA en vigueur (mandat absent, non signé ou révoqué)")
+    not_notified = _(
+        "payeur non pré-notifié de ce montant au moins %(days)d jours avant le %(date)s (billing_prenotify)"
+    ) % {"days": PRENOTIFICATION_DAYS, "date": collection_date.strftime("%d/%m/%Y")}
     lines: list[_Line] = []
     refusals: list[Refusal] = []
-    for instalment in candidates:
-        family = instalment.invoice.family
-        label = _("facture %(number)s, échéance %(rank)s du %(date)s") % {
-            "number": instalment.invoice.number,
-            "rank": instalment.rank,
-            "date": instalment.due_on.strftime("%d/%m/%Y"),
-        }
+    for row in candidates:
+        instalment_id = row["pk"]
 
-        def refuse(reason: str, instalment=instalment, family=family, label=label) -> None:
+        def refuse(reason: str, row=row) -> None:
+            label = _("facture %(number)s, échéance %(rank)s du %(date)s") % {
+                "number": row["invoice__number"],
+                "rank": row["rank"],
+                "date": row["due_on"].strftime("%d/%m/%Y"),
+            }
             refusals.append(
-                Refusal(family=family.name, instalment=label, amount=instalment.outstanding, reason=reason)
+                Refusal(
+                    family=row["invoice__family__name"],
+                    instalment=label,
+                    amount=row["outstanding"],
+                    reason=reason,
+                )
             )
 
-        mandate = active.get(family.pk)
+        mandate = active.get(row["invoice__family_id"])
         if mandate is None:
-            refuse(_("aucun mandat SEPA en vigueur (mandat absent, non signé ou révoqué)"))
+            refuse(no_mandate)
             continue
-        last = last_debits.get(instalment.pk)
-        if last is not None and last.state == DirectDebit.State.REJECTED and not last.reject.represent:
+        state, reason, represent = last_reject.get(instalment_id, (None, None, True))
+        if state == DirectDebit.State.REJECTED and not represent:
             refuse(
                 _("prélèvement rejeté (%(code)s) à ne pas représenter : la famille paie autrement")
-                % {"code": last.reject.reason}
+                % {"code": reason}
             )
             continue
-        in_time = [
-            notice
-            for notice in notices.get((instalment.pk, mandate.pk), [])
-            if timezone.localdate(notice.sent_at) <= latest_notice and notice.amount == instalment.outstanding
-        ]
-        if not in_time:
-            refuse(
-                _(
-                    "payeur non pré-notifié de ce montant au moins %(days)d jours avant le %(date)s (billing_prenotify)"
-                )
-                % {"days": PRENOTIFICATION_DAYS, "date": collection_date.strftime("%d/%m/%Y")}
-            )
+        if (instalment_id, mandate["pk"], row["outstanding"]) not in notified:
+            refuse(not_notified)
             continue
-        if mandate.details.kind == MandateDetails.Kind.ONE_OFF:
+        if mandate["details__kind"] == MandateDetails.Kind.ONE_OFF:
             sequence = SequenceType.ONE_OFF
-        elif mandate.pk in started:
+        elif mandate["pk"] in started:
             sequence = SequenceType.RECURRENT
         else:
             sequence = SequenceType.FIRST
-        end_to_end = f"S{site.pk}-{instalment.invoice.number}-{instalment.rank}-{attempts[instalment.pk] + 1}"
+        end_to_end = f"S{site.pk}-{row['invoice__number']}-{row['rank']}-{attempts[instalment_id] + 1}"
         lines.append(
             _Line(
-                instalment=instalment,
-                mandate=mandate,
-                amount=instalment.outstanding,
+                instalment_id=instalment_id,
+                invoice_number=row["invoice__number"],
+                rank=row["rank"],
+                mandate_id=mandate["pk"],
+                mandate_reference=mandate["reference"],
+                mandate_signed_on=mandate["signed_on"],
+                holder_name=mandate["holder_name"],
+                bic=mandate["bic"],
+                iban_encrypted=mandate["details__iban_encrypted"],
+                masked_iban=mask_iban(mandate["iban"]),
+                amount=row["outstanding"],
                 sequence_type=sequence,
                 end_to_end_id=end_to_end[:35],
             )
@@ -223,36 +261,58 @@ def _plan(site: Site, collection_date: datetime.date) -> tuple[list[_Line], list
     return lines, refusals
 
 
+def _latin(text: str, length: int) -> str:
+    """The SEPA character set is basic Latin: ``Hélène Müller`` becomes ``Helene Muller``."""
+    return (text if text.isascii() else unidecode(text))[:length]
+
+
 def _build_xml(
     site: Site, collection_date: datetime.date, schema: str, lines: list[_Line]
 ) -> tuple[bytes, str]:
-    document = SepaDD(_creditor(site, schema), schema=schema, clean=True)
+    creditor = _creditor(site, schema)
+    creditor["name"] = _latin(creditor["name"], 70)
+    # sepaxml's clean=True transliterates every name and text; most are ASCII already, so the
+    # same transliteration is done here only where needed (a third of the time on 10,000 debits).
+    document = SepaDD(creditor, schema=schema, clean=False)
+    description = _("%(site)s facture %(number)s échéance %(rank)s")
     for line in lines:
-        invoice = line.instalment.invoice
         payment = {
-            "name": line.mandate.holder_name,
-            "IBAN": mandates.mandate_iban(line.mandate),
+            "name": _latin(line.holder_name, 70),
+            "IBAN": crypto.decrypt(line.iban_encrypted),
             "amount": int((line.amount * 100).to_integral_value()),  # cents, as sepaxml wants them
             "type": line.sequence_type,
             "collection_date": collection_date,
-            "mandate_id": line.mandate.reference,
-            "mandate_date": line.mandate.signed_on,
-            "description": _("%(site)s facture %(number)s échéance %(rank)s")
-            % {"site": site.name, "number": invoice.number, "rank": line.instalment.rank},
+            "mandate_id": line.mandate_reference,
+            "mandate_date": line.mandate_signed_on,
+            "description": description
+            % {"site": site.name, "number": line.invoice_number, "rank": line.rank},
             "endtoend_id": line.end_to_end_id,
         }
-        if line.mandate.bic:
-            payment["BIC"] = line.mandate.bic
+        if line.bic:
+            payment["BIC"] = line.bic
         document.add_payment(payment)
-    try:
-        xml = document.export(validate=True)
-    except SepaValidationError as error:
-        cause = getattr(error.__cause__, "reason", None) or str(error.__cause__ or error)
+    xml = document.export(validate=False)
+    validate_against_xsd(xml, schema)
+    return xml, document.msg_id
+
+
+@cache
+def _xsd(schema: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(Path(sepaxml.__file__).parent / "schemas" / f"{schema}.xsd")))
+
+
+def validate_against_xsd(xml: bytes, schema: str) -> None:
+    """Validate against the XSD that sepaxml ships, with libxml2 (lxml): the same schema as
+    sepaxml's own check (xmlschema, pure Python, 20 s for 10,000 debits), in a fraction of a
+    second. The tests also run sepaxml's own validation on the files."""
+    xsd = _xsd(schema)
+    parsed = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    if not xsd.validate(parsed):
+        error = xsd.error_log.last_error
         raise PaymentError(
             _("Le fichier %(schema)s ne respecte pas son schéma XSD : %(cause)s")
-            % {"schema": schema, "cause": cause}
-        ) from error
-    return xml, document.msg_id
+            % {"schema": schema, "cause": f"ligne {error.line} : {error.message}" if error else "?"}
+        )
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -311,13 +371,13 @@ def export_direct_debits(
         DirectDebit.objects.bulk_create(
             DirectDebit(
                 export=export,
-                instalment=line.instalment,
-                mandate=line.mandate,
+                instalment_id=line.instalment_id,
+                mandate_id=line.mandate_id,
                 amount=line.amount,
                 sequence_type=line.sequence_type,
                 collection_date=collection_date,
                 end_to_end_id=line.end_to_end_id,
-                masked_iban=mask_iban(line.mandate.iban),
+                masked_iban=line.masked_iban,
             )
             for line in lines
         )

@@ -13,7 +13,7 @@ from lxml import etree
 from billing import mandates
 from billing.payment_errors import PaymentError
 from billing.payment_models import DirectDebit, DirectDebitExport, SequenceType
-from billing.sepa import export_direct_debits
+from billing.sepa import export_direct_debits, validate_against_xsd
 from billing.tests.factories import PaymentFactory
 from billing.tests.payment_factories import (
     IBAN_FR,
@@ -211,3 +211,23 @@ def test_the_command_prints_refusals_and_a_one_line_summary(tmp_path, capsys):
     )
     assert out.strip().count("\n") == 0
     assert "1 ligne refusée" in out
+
+
+def test_a_file_that_breaks_the_schema_is_refused_before_it_is_written(tmp_path):
+    site = creditor_site()
+    ready_to_collect(site)
+    valid = export(site, tmp_path, dry_run=True).xml
+
+    broken = valid.replace(b"<SeqTp>FRST</SeqTp>", b"<SeqTp>LAST</SeqTp>")
+
+    with pytest.raises(PaymentError, match="ne respecte pas son schéma XSD"):
+        validate_against_xsd(broken, "pain.008.001.08")
+
+
+def test_sepaxml_own_validation_accepts_the_file_too(tmp_path):
+    from sepaxml.validation import try_valid_xml
+
+    site = creditor_site()
+    ready_to_collect(site)
+    for version, schema in (("001.08", "pain.008.001.08"), ("001.02", "pain.008.001.02")):
+        try_valid_xml(export(site, tmp_path, version=version, dry_run=True).xml, schema)
