@@ -173,7 +173,11 @@ def set_up_mandate(*, family: Family, holder_name: str, iban: str, bic: str = ""
 
 
 def _lock(mandate: Mandate) -> Mandate:
-    return Mandate.objects.select_for_update().select_related("details", "family__site").get(pk=mandate.pk)
+    return (
+        Mandate.objects.select_for_update(of=("self",))
+        .select_related("details", "family__site")
+        .get(pk=mandate.pk)
+    )
 
 
 def revoke_mandate(*, mandate: Mandate, actor, reason: str = "") -> Mandate:

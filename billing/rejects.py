@@ -49,7 +49,7 @@ def record_reject(
         raise PaymentError(_("Code motif inconnu : %(code)s.") % {"code": reason}, field="reason")
     with transaction.atomic():
         debit = (
-            DirectDebit.objects.select_for_update()
+            DirectDebit.objects.select_for_update(of=("self",))
             .select_related("instalment__invoice__family__site", "mandate__details")
             .get(pk=direct_debit.pk)
         )
