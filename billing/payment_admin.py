@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from billing import mandates, rejects
@@ -155,7 +155,10 @@ class PaymentMandateAdmin(MandateAdmin):
             )
             revoked += 1
         self.message_user(
-            request, gettext("%(count)d mandat(s) révoqué(s).") % {"count": revoked}, messages.SUCCESS
+            request,
+            ngettext("%(count)d mandat révoqué.", "%(count)d mandats révoqués.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
         )
 
 

@@ -182,7 +182,7 @@ def test_polling_settles_a_payment_whose_notification_never_came(family, monkeyp
     transaction.refresh_from_db()
     assert transaction.state == OnlineTransaction.State.PAID
     assert PaymentNotification.objects.get().channel == PaymentNotification.Channel.POLL
-    assert "1 payé" in capsys.readouterr().out
+    assert "1 transaction vérifiée auprès du prestataire ; 1 payée" in capsys.readouterr().out
 
 
 def test_a_transaction_the_provider_cannot_be_asked_about_expires_after_the_delay(family):

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from billing.online import poll_pending
 
@@ -13,10 +13,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = poll_pending()
-        self.stdout.write(
-            gettext(
-                "Paiements en ligne : %(asked)d prestataire(s) interrogé(s), %(paid)d payé(s), %(failed)d refusé(s), "
-                "%(expired)d expiré(s), %(waiting)d encore en attente."
+        parts = {
+            "asked": ngettext(
+                "%(count)d transaction vérifiée auprès du prestataire",
+                "%(count)d transactions vérifiées auprès du prestataire",
+                result.asked,
             )
-            % vars(result)
+            % {"count": result.asked},
+            "paid": ngettext("%(count)d payée", "%(count)d payées", result.paid) % {"count": result.paid},
+            "failed": ngettext("%(count)d refusée", "%(count)d refusées", result.failed)
+            % {"count": result.failed},
+            "expired": ngettext("%(count)d expirée", "%(count)d expirées", result.expired)
+            % {"count": result.expired},
+            "waiting": ngettext("%(count)d encore en attente", "%(count)d encore en attente", result.waiting)
+            % {"count": result.waiting},
+        }
+        self.stdout.write(
+            gettext("Paiements en ligne : %(asked)s ; %(paid)s, %(failed)s, %(expired)s ; %(waiting)s.")
+            % parts
         )
