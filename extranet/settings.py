@@ -232,13 +232,16 @@ PAYMENTS_SEPA_DIR = Path(env_str("PAYMENTS_SEPA_DIR", str(BASE_DIR / "var" / "se
 # {"malakoff": {"backend": "payfip_ws", "numcli": "012345", "saisie": "T"},
 #  "*": {"backend": "payzen", "site_id": "12345678", "secret_test": "…", "secret_production": "…"}}
 # A site without a provider takes no card payment. The demo uses eopayment's dummy backend.
-PAYMENTS_ONLINE_PROVIDERS = env_json("PAYMENTS_ONLINE_PROVIDERS", {"*": {"backend": "dummy"}} if DEBUG else {})
+PAYMENTS_ONLINE_PROVIDERS = env_json(
+    "PAYMENTS_ONLINE_PROVIDERS", {"*": {"backend": "dummy"}} if DEBUG else {}
+)
 if not isinstance(PAYMENTS_ONLINE_PROVIDERS, dict) or any(
-    not isinstance(config, dict) or config.get("backend") not in {"dummy", "payfip_ws", "systempayv2", "payzen"}
+    not isinstance(config, dict)
+    or config.get("backend") not in {"dummy", "payfip_ws", "systempayv2", "payzen"}
     for config in PAYMENTS_ONLINE_PROVIDERS.values()
 ):
     raise ImproperlyConfigured(
-        "PAYMENTS_ONLINE_PROVIDERS maps site slugs to {\"backend\": dummy|payfip_ws|systempayv2|payzen, …}."
+        'PAYMENTS_ONLINE_PROVIDERS maps site slugs to {"backend": dummy|payfip_ws|systempayv2|payzen, …}.'
     )
 # billing_poll_payments asks the provider about a transaction after this many minutes without
 # notification, and gives it up (expired) after this many hours.

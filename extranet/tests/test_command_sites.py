@@ -32,6 +32,12 @@ COMMANDS = {
     "reenrolment_close": (["--dry-run"], True, f"Simulation : la période 2026/2027 de {LOIRE} fermerait le "),
     "reenrolment_status": ([], True, f"{LOIRE} – saison 2026/2027 : période ouverte"),
     "reenrolment_remind": (["--dry-run"], True, "Simulation : 0 famille à relancer"),
+    "billing_prenotify": (["--dry-run"], False, "Simulation : 0 famille"),
+    "billing_sepa_export": (
+        ["--due-date", "2030-01-15", "--dry-run"],
+        False,
+        "Aucun prélèvement à exporter le 15/01/2030 sur le site sevre-loire",
+    ),
 }
 
 

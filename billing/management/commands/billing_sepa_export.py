@@ -87,15 +87,15 @@ class Command(BaseCommand):
             "refused": refused,
             "path": result.path or "",
         }
-        if dry_run:
+        if not result.transactions:
+            summary = gettext("Aucun prélèvement à exporter le %(date)s sur le site %(site)s ; %(refused)s.")
+        elif dry_run:
             summary = gettext(
                 "Simulation : %(debits)s pour %(total)s € le %(date)s sur le site %(site)s (%(schema)s valide) ; "
                 "%(refused)s ; aucun fichier écrit."
             )
-        elif result.transactions:
+        else:
             summary = gettext(
                 "%(debits)s pour %(total)s € le %(date)s sur le site %(site)s (%(schema)s) dans %(path)s ; %(refused)s."
             )
-        else:
-            summary = gettext("Aucun prélèvement à exporter le %(date)s sur le site %(site)s ; %(refused)s.")
         self.stdout.write(summary % values)
