@@ -188,3 +188,19 @@ def test_a_staff_read_of_the_full_iban_needs_a_reason_and_is_recorded():
 
     disclosure = IbanDisclosure.objects.get()
     assert (disclosure.actor, disclosure.reason) == (secretary, "Appel de la banque, rejet AC01")
+
+
+def test_the_migration_encrypts_a_mandate_recorded_in_clear_before_paying_existed():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from billing.tests.factories import MandateFactory
+
+    old = MandateFactory(iban=IBAN_FR)
+    import_module("billing.migrations.0004_encrypt_existing_ibans").encrypt_existing(apps, None)
+
+    old.refresh_from_db()
+    assert old.iban == "FR76••••••••••••••••••••189"
+    assert old.details.state == MandateDetails.State.ACTIVE
+    assert mandates.mandate_iban(old) == IBAN_FR
