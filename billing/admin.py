@@ -149,3 +149,6 @@ class MandateAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     def masked_iban(self, mandate: Mandate) -> str:
         iban = mandate.iban.replace(" ", "")
         return f"{iban[:4]} •••• {iban[-4:]}" if len(iban) > 8 else iban
+
+
+from billing import payment_admin  # noqa: E402,F401  (paying: mandates, debits, online payments)

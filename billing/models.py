@@ -200,3 +200,6 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+from billing.payment_models import *  # noqa: E402,F403

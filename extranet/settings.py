@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from extranet.base.env import (
     env_bool,
     env_int,
+    env_json,
     env_list,
     env_str,
     parse_database_url,
@@ -269,6 +270,34 @@ if DOCUMENT_SERVE_MODE not in {"django", "nginx", "apache"}:
 DOCUMENT_ACCEL_PREFIX = env_str("DOCUMENT_ACCEL_PREFIX", "/protected/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Payments (issue 11): SEPA direct debit, card online. See README, "Paiements".
+# Keys that encrypt IBANs at rest, newest first (a Fernet key or a long passphrase each);
+# without one, a key derived from SECRET_KEY (fine for a demo; in production set it, since
+# changing SECRET_KEY would then make the stored IBANs unreadable).
+TUTTI_FIELD_KEYS = env_list("TUTTI_FIELD_KEY", [])
+# Where billing_sepa_export writes its pain.008 files (private: they hold full IBANs).
+PAYMENTS_SEPA_DIR = Path(env_str("PAYMENTS_SEPA_DIR", str(BASE_DIR / "var" / "sepa")))
+# Card payment providers per site slug ("*" for every other site), e.g.
+# {"malakoff": {"backend": "payfip_ws", "numcli": "012345", "saisie": "T"},
+#  "*": {"backend": "payzen", "site_id": "12345678", "secret_test": "…", "secret_production": "…"}}
+# A site without a provider takes no card payment. The demo uses eopayment's dummy backend.
+PAYMENTS_ONLINE_PROVIDERS = env_json(
+    "PAYMENTS_ONLINE_PROVIDERS", {"*": {"backend": "dummy"}} if DEBUG else {}
+)
+if not isinstance(PAYMENTS_ONLINE_PROVIDERS, dict) or any(
+    not isinstance(config, dict)
+    or config.get("backend") not in {"dummy", "payfip_ws", "systempayv2", "payzen"}
+    for config in PAYMENTS_ONLINE_PROVIDERS.values()
+):
+    raise ImproperlyConfigured(
+        'PAYMENTS_ONLINE_PROVIDERS maps site slugs to {"backend": dummy|payfip_ws|systempayv2|payzen, …}.'
+    )
+# billing_poll_payments asks the provider about a transaction after this many minutes without
+# notification, and gives it up (expired) after this many hours.
+PAYMENTS_ONLINE_POLL_AFTER_MINUTES = env_int("PAYMENTS_ONLINE_POLL_AFTER_MINUTES", 20)
+PAYMENTS_ONLINE_EXPIRE_AFTER_HOURS = env_int("PAYMENTS_ONLINE_EXPIRE_AFTER_HOURS", 24)
+# --- end of Payments
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

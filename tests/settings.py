@@ -21,3 +21,6 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# Card payments through eopayment's dummy backend only: tests never call a real provider.
+PAYMENTS_ONLINE_PROVIDERS = {"*": {"backend": "dummy"}}
+PAYMENTS_SEPA_DIR = tempfile.mkdtemp(prefix="tutti-test-sepa-")

@@ -3,11 +3,13 @@
 import pytest
 from django.urls import reverse
 
+from billing.tests.test_payment_access import PAYMENT_URLS
 from extranet.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
 COVERED_URLS = {"billing:invoices"}
+COVERED_URLS |= PAYMENT_URLS  # paying: billing/tests/test_payment_access.py
 
 
 def test_anonymous_visitor_is_sent_to_login(client):

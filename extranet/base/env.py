@@ -6,6 +6,7 @@ typo in production must never silently become ``False`` or an empty list.
 
 from __future__ import annotations
 
+import json
 import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -143,3 +144,14 @@ def parse_email_url(name: str, url: str | None) -> dict:
         "EMAIL_USE_TLS": use_tls and not use_ssl,
         "EMAIL_TIMEOUT": 20,
     }
+
+
+def env_json(name: str, default):
+    """A JSON value (object or list); a value that is not JSON stops start-up."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}.") from None

@@ -58,6 +58,18 @@ SITE_PATHS: dict[str, str] = {
     "students.term": "site",
     "students.evaluation": "term__site",
     "students.familycalendar": "family__site",
+    "billing.mandatedetails": "mandate__family__site",
+    "billing.mandatestatechange": "mandate__family__site",
+    "billing.ibandisclosure": "mandate__family__site",
+    "billing.directdebitexport": "site",
+    "billing.directdebit": "export__site",
+    "billing.debitprenotification": "mandate__family__site",
+    "billing.debitreject": "direct_debit__export__site",
+    "billing.refundrequest": "family__site",
+    "billing.onlinetransaction": "site",
+    "billing.onlinetransactionline": "transaction__site",
+    "billing.paymentnotification": "transaction__site",
+    "billing.instalmentfollowup": "invoice__site",
 }
 
 # Models that reach a Site through a foreign key but are not cut by site, and why.

@@ -19,6 +19,7 @@ from billing.tests.factories import (
     PaymentFactory,
     TariffFactory,
 )
+from billing.tests.payment_factories import populate_payments
 from extranet.base.audit import diff, record_changes, snapshot
 from extranet.base.models import OutboundEmail, Season, User
 from extranet.base.scoping import scope_to_staff, site_path
@@ -40,6 +41,9 @@ def demo(settings):
     line = InvoiceLineFactory(invoice__family=family, invoice__site=family.site)
     PaymentFactory(instalment=InstalmentFactory(invoice=line.invoice))
     MandateFactory(family=line.invoice.family)
+    populate_payments(
+        family, InstalmentFactory(invoice=line.invoice), User.objects.get(identifier="admin", site=None)
+    )
     TariffFactory(site=line.invoice.site)
     ChangeRecordFactory(target=family, actor=User.objects.get(identifier="famille.demo"))
     OutboundEmailFactory(site=family.site)

@@ -37,6 +37,12 @@ COMMANDS = {
         False,
         f"Simulation : {LOIRE}, 2025/2026 : 0 cours",
     ),
+    "billing_prenotify": (["--dry-run"], False, "Simulation : 0 famille"),
+    "billing_sepa_export": (
+        ["--due-date", "2030-01-15", "--dry-run"],
+        False,
+        "Aucun prélèvement à exporter le 15/01/2030 sur le site sevre-loire",
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from billing.tests.factories import (
     PaymentFactory,
     TariffFactory,
 )
+from billing.tests.payment_factories import populate_payments
 from documents.models import Document
 from documents.tests.factories import DocumentFactory, document_type, pdf_bytes, upload
 from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
@@ -64,6 +65,7 @@ def populate(site: Site) -> Family:
     line = InvoiceLineFactory(invoice__family=family, invoice__site=site, student=student)
     PaymentFactory(instalment=InstalmentFactory(invoice=line.invoice), recorded_by=guardian.user)
     MandateFactory(family=family)
+    populate_payments(family, InstalmentFactory(invoice=line.invoice), StaffUserFactory())
     TariffFactory(site=site)
     ChangeRecordFactory(target=family, actor=guardian.user)
     OutboundEmailFactory(site=site)

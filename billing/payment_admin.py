@@ -1,0 +1,464 @@
+"""The secretariat's side of paying: mandates (IBAN masked, a full read only with a recorded
+reason), debit files and debits (record a reject), pre-notifications, refund requests, online
+transactions with every provider answer, and each instalment's follow-up with a late filter.
+
+Every write goes through the services (``billing.mandates``, ``billing.rejects``); records the
+application writes (debits, answers, disclosures) are read-only here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from billing import mandates, rejects
+from billing.admin import MandateAdmin
+from billing.iban import mask_iban
+from billing.models import Mandate, Payment
+from billing.payment_errors import PaymentError
+from billing.payment_forms import IbanRevealForm, RejectForm
+from billing.payment_models import (
+    DebitPrenotification,
+    DebitReject,
+    DirectDebit,
+    DirectDebitExport,
+    IbanDisclosure,
+    InstalmentFollowUp,
+    MandateStateChange,
+    OnlineTransaction,
+    OnlineTransactionLine,
+    PaymentNotification,
+    RefundRequest,
+)
+from billing.payment_selectors import with_outstanding
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+
+
+class MandateStateChangeInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = MandateStateChange
+    fields = ("at", "old_state", "new_state", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
+class IbanDisclosureInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = IbanDisclosure
+    fields = ("at", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
+admin.site.unregister(Mandate)
+
+
+@admin.register(Mandate)
+class PaymentMandateAdmin(MandateAdmin):
+    """Mandates are entered by the family (or revoked) through the services: read here, never edited."""
+
+    list_display = ("reference", "family", "holder_name", "masked_iban", "state", "signed_on", "revoked_on")
+    list_filter = ("details__state", *MandateAdmin.list_filter)
+    list_select_related = ("family", "details")
+    fields = (
+        "reference",
+        "family",
+        "holder_name",
+        "masked_iban",
+        "bic",
+        "state",
+        "signed_on",
+        "revoked_on",
+        "full_iban",
+    )
+    readonly_fields = fields
+    inlines = [MandateStateChangeInline, IbanDisclosureInline]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("IBAN"))
+    def masked_iban(self, mandate: Mandate) -> str:
+        return mask_iban(mandate.iban)
+
+    @admin.display(description=_("état"), ordering="details__state")
+    def state(self, mandate: Mandate) -> str:
+        details = getattr(mandate, "details", None)
+        return details.get_state_display() if details else "—"
+
+    @admin.display(description=_("IBAN complet"))
+    def full_iban(self, mandate: Mandate) -> str:
+        if getattr(mandate, "details", None) is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:billing_mandate_reveal_iban", args=[mandate.pk]),
+            gettext("Consulter l'IBAN complet (motif demandé, consultation enregistrée)"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/iban/",
+                self.admin_site.admin_view(self.reveal_iban_view),
+                name="billing_mandate_reveal_iban",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_iban_view(self, request, pk: int):
+        mandate = self.get_object(request, str(pk))
+        if mandate is None or getattr(mandate, "details", None) is None:
+            raise Http404
+        if not self.has_view_permission(request, mandate):
+            raise PermissionDenied
+        form = IbanRevealForm(request.POST or None)
+        iban = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                iban = mandates.reveal_iban(
+                    mandate=mandate, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except PaymentError as error:
+                form.add_error("reason", error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": mandate,
+            "title": gettext("IBAN complet du mandat %(reference)s") % {"reference": mandate.reference},
+            "form": form,
+            "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if iban else None,
+            "masked_iban": mask_iban(mandate.iban),
+        }
+        response = TemplateResponse(request, "billing/payments/admin_reveal_iban.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Révoquer les mandats choisis"), permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for mandate in queryset.filter(revoked_on__isnull=True).select_related("details"):
+            if getattr(mandate, "details", None) is None:
+                continue
+            mandates.revoke_mandate(
+                mandate=mandate, actor=request.user, reason=gettext("Révoqué par le secrétariat")
+            )
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d mandat révoqué.", "%(count)d mandats révoqués.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+
+class DirectDebitInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = DirectDebit
+    fields = ("end_to_end_id", "instalment", "mandate", "amount", "sequence_type", "masked_iban", "state")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("instalment__invoice", "mandate")
+
+
+@admin.register(DirectDebitExport)
+class DirectDebitExportAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "file_name",
+        "site",
+        "collection_date",
+        "schema",
+        "transactions",
+        "control_sum",
+        "created_at",
+    )
+    list_filter = ("site", "schema")
+    list_select_related = ("site",)
+    date_hierarchy = "collection_date"
+    inlines = [DirectDebitInline]
+
+
+class RejectedFilter(admin.SimpleListFilter):
+    title = _("rejet")
+    parameter_name = "rejected"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("rejetés")), ("0", _("présentés"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(state=DirectDebit.State.REJECTED)
+        if self.value() == "0":
+            return queryset.filter(state=DirectDebit.State.PRESENTED)
+        return queryset
+
+
+@admin.register(DirectDebit)
+class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "end_to_end_id",
+        "collection_date",
+        "family",
+        "amount",
+        "sequence_type",
+        "masked_iban",
+        "state",
+        "reject_link",
+    )
+    list_filter = (RejectedFilter, "sequence_type", "export__site")
+    list_select_related = ("instalment__invoice__family", "mandate")
+    search_fields = (
+        "end_to_end_id",
+        "mandate__reference",
+        "instalment__invoice__number",
+        "instalment__invoice__family__name",
+    )
+    date_hierarchy = "collection_date"
+
+    @admin.display(description=_("famille"), ordering="instalment__invoice__family__name")
+    def family(self, debit: DirectDebit):
+        return debit.instalment.invoice.family
+
+    @admin.display(description=_("rejet"))
+    def reject_link(self, debit: DirectDebit) -> str:
+        if debit.state != DirectDebit.State.PRESENTED:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:billing_directdebit_reject", args=[debit.pk]),
+            gettext("Enregistrer un rejet"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/rejet/",
+                self.admin_site.admin_view(self.reject_view),
+                name="billing_directdebit_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reject_view(self, request, pk: int):
+        debit = self.get_object(request, str(pk))
+        if debit is None:
+            raise Http404
+        if not request.user.has_perm("billing.add_debitreject"):
+            raise PermissionDenied
+        form = RejectForm(request.POST or None, initial={"returned_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                rejects.record_reject(
+                    direct_debit=debit,
+                    reason=form.cleaned_data["reason"],
+                    returned_on=form.cleaned_data["returned_on"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except PaymentError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Rejet enregistré : l'échéance est de nouveau due et la famille est prévenue."),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_directdebit_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": debit,
+            "title": gettext("Rejet du prélèvement %(reference)s") % {"reference": debit.end_to_end_id},
+            "form": form,
+            "debit": debit,
+        }
+        return TemplateResponse(request, "billing/payments/admin_reject.html", context)
+
+
+@admin.register(DebitReject)
+class DebitRejectAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("direct_debit", "reason", "returned_on", "represent", "recorded_by", "recorded_at")
+    list_filter = ("reason", "represent", "direct_debit__export__site")
+    list_select_related = ("direct_debit", "recorded_by")
+    date_hierarchy = "returned_on"
+
+
+@admin.register(DebitPrenotification)
+class DebitPrenotificationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("instalment", "mandate", "debit_on", "amount", "sent_at")
+    list_filter = ("mandate__family__site",)
+    list_select_related = ("instalment__invoice", "mandate")
+    date_hierarchy = "debit_on"
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    """A refund request is settled by linking the credit note issued for it."""
+
+    list_display = ("invoice", "family", "amount", "state", "requested_at", "credit_note")
+    list_filter = ("state", "family__site")
+    list_select_related = ("invoice", "family", "credit_note")
+    fields = ("family", "invoice", "amount", "reason", "state", "requested_at", "requested_by", "credit_note")
+    raw_id_fields = ("invoice", "credit_note")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("family", "state", "requested_at", "requested_by", "credit_note")
+        if obj.state != RefundRequest.State.REQUESTED:
+            return self.fields
+        return ("family", "invoice", "amount", "reason", "state", "requested_at", "requested_by")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                saved = rejects.request_refund(
+                    invoice=obj.invoice, amount=obj.amount, reason=obj.reason, actor=request.user
+                )
+                obj.pk = saved.pk
+            elif obj.credit_note_id:
+                rejects.settle_refund(
+                    refund=RefundRequest.objects.get(pk=obj.pk),
+                    credit_note=obj.credit_note,
+                    actor=request.user,
+                )
+        except PaymentError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+
+class OnlineTransactionLineInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = OnlineTransactionLine
+    fields = ("instalment", "amount", "payment")
+    readonly_fields = fields
+    extra = 0
+
+
+class PaymentNotificationInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = PaymentNotification
+    fields = ("received_at", "channel", "outcome", "detail", "remote_address")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(OnlineTransaction)
+class OnlineTransactionAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("reference", "family", "site", "backend", "amount", "state", "created_at", "settled_at")
+    list_filter = ("state", "backend", "site")
+    list_select_related = ("family", "site")
+    search_fields = ("reference", "family__name")
+    date_hierarchy = "created_at"
+    inlines = [OnlineTransactionLineInline, PaymentNotificationInline]
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("received_at", "channel", "outcome", "transaction", "remote_address", "detail")
+    list_filter = ("outcome", "channel")
+    list_select_related = ("transaction",)
+    date_hierarchy = "received_at"
+
+
+class InstalmentPaymentInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = Payment
+    fields = ("received_on", "means", "amount", "reference", "recorded_by")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("paiements")
+
+
+class InstalmentDebitInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = DirectDebit
+    fields = ("collection_date", "end_to_end_id", "amount", "sequence_type", "state", "reject")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("prélèvements et rejets")
+
+    @admin.display(description=_("rejet"))
+    def reject(self, debit: DirectDebit) -> str:
+        reject = getattr(debit, "reject", None)
+        return reject.get_reason_display() if reject else "—"
+
+
+class InstalmentOnlineInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = OnlineTransactionLine
+    fields = ("transaction", "amount", "payment")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("paiements en ligne")
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("retard")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("1", _("en retard (échue, reste due)")),
+            ("due", _("reste due")),
+            ("0", _("réglée ou couverte")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(outstanding__gt=0, due_on__lt=timezone.localdate())
+        if self.value() == "due":
+            return queryset.filter(outstanding__gt=0)
+        if self.value() == "0":
+            return queryset.filter(outstanding__lte=0)
+        return queryset
+
+
+@admin.register(InstalmentFollowUp)
+class InstalmentFollowUpAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each instalment with what paid it: desk and card payments, direct debits and their rejects."""
+
+    list_display = (
+        "invoice",
+        "family",
+        "rank",
+        "due_on",
+        "amount",
+        "paid_amount",
+        "debited_amount",
+        "outstanding_amount",
+    )
+    list_filter = (LateFilter, "invoice__site", "invoice__season")
+    list_select_related = ("invoice__family",)
+    search_fields = ("invoice__number", "invoice__family__name")
+    date_hierarchy = "due_on"
+    ordering = ("due_on", "invoice__number", "rank")
+    fields = ("invoice", "rank", "due_on", "amount")
+    readonly_fields = fields
+    inlines = [InstalmentPaymentInline, InstalmentDebitInline, InstalmentOnlineInline]
+
+    def get_queryset(self, request):
+        return with_outstanding(super().get_queryset(request))
+
+    @admin.display(description=_("famille"), ordering="invoice__family__name")
+    def family(self, instalment):
+        return instalment.invoice.family
+
+    @admin.display(description=_("payé"), ordering="paid")
+    def paid_amount(self, instalment):
+        return instalment.paid
+
+    @admin.display(description=_("prélèvement présenté"), ordering="debited")
+    def debited_amount(self, instalment):
+        return instalment.debited
+
+    @admin.display(description=_("reste dû"), ordering="outstanding")
+    def outstanding_amount(self, instalment):
+        return instalment.outstanding

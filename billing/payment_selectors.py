@@ -1,0 +1,112 @@
+"""Reads for paying: what is still due on each instalment, and what Facturation shows about
+mandates, debits, rejects and online payments (``templates/billing/payments/_facturation.html``).
+
+An instalment is covered by its Payment rows (desk, card) and by a direct debit presented to
+the bank and not rejected: a presented debit is money on its way, not a debt the family can
+pay a second time online.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from billing.iban import mask_iban
+from billing.models import Instalment, Invoice, Mandate, Payment
+from billing.payment_models import DirectDebit, MandateDetails, OnlineTransaction
+from families.models import Family
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=10, decimal_places=2)
+
+
+def _sum_of(queryset: QuerySet, column: str = "amount") -> Subquery:
+    summed = queryset.order_by().values("instalment").annotate(total=Sum(column)).values("total")
+    return Coalesce(Subquery(summed, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def with_outstanding(instalments: QuerySet) -> QuerySet:
+    """Annotate ``paid`` (payments), ``debited`` (presented debits) and ``outstanding``."""
+    return instalments.annotate(
+        paid=_sum_of(Payment.objects.filter(instalment=OuterRef("pk"))),
+        debited=_sum_of(DirectDebit.objects.presented().filter(instalment=OuterRef("pk"))),
+    ).annotate(outstanding=F("amount") - F("paid") - F("debited"))
+
+
+def open_instalments(family: Family) -> QuerySet:
+    """The family's invoice instalments with money still due, earliest first.
+
+    Cancelled invoices (a credit note exists) owe nothing.
+    """
+    return (
+        with_outstanding(
+            Instalment.objects.filter(
+                invoice__family=family, invoice__kind=Invoice.Kind.INVOICE, invoice__credit_note__isnull=True
+            )
+        )
+        .filter(outstanding__gt=0)
+        .select_related("invoice")
+        .order_by("due_on", "invoice__number", "rank")
+    )
+
+
+def payable_online(family: Family) -> list[Instalment]:
+    """Open instalments a family may pay by card now: every due one, and any later one."""
+    return list(open_instalments(family))
+
+
+@dataclass
+class FacturationPayments:
+    mandate: Mandate | None
+    masked_iban: str
+    payable: list[Instalment]
+    rejected_debits: list[DirectDebit] = field(default_factory=list)
+    presented_debits: list[DirectDebit] = field(default_factory=list)
+    online: list[OnlineTransaction] = field(default_factory=list)
+    online_enabled: bool = False
+
+    @property
+    def overdue(self) -> list[Instalment]:
+        today = timezone.localdate()
+        return [instalment for instalment in self.payable if instalment.due_on <= today]
+
+
+def facturation_payments(family: Family, *, online_enabled: bool) -> FacturationPayments:
+    """Everything the payments part of Facturation shows, in a fixed number of queries (5)."""
+    mandate = (
+        Mandate.objects.filter(family=family, revoked_on__isnull=True)
+        .select_related("details")
+        .filter(details__state__in=[MandateDetails.State.AWAITING_SIGNATURE, MandateDetails.State.ACTIVE])
+        .first()
+    )
+    debits = list(
+        DirectDebit.objects.filter(instalment__invoice__family=family)
+        .filter(
+            Q(state=DirectDebit.State.PRESENTED, collection_date__gte=timezone.localdate())
+            | Q(reject__isnull=False)
+        )
+        .select_related("instalment__invoice", "reject")
+        .order_by("-collection_date", "-pk")[:20]
+    )
+    payable = list(open_instalments(family))
+    still_due = {instalment.pk for instalment in payable}
+    online = list(
+        OnlineTransaction.objects.for_family(family)
+        .prefetch_related(Prefetch("lines", to_attr="paid_lines"))
+        .order_by("-created_at")[:10]
+    )
+    return FacturationPayments(
+        mandate=mandate,
+        masked_iban=mask_iban(mandate.iban) if mandate else "",
+        payable=payable,
+        rejected_debits=[
+            d for d in debits if d.state == DirectDebit.State.REJECTED and d.instalment_id in still_due
+        ],
+        presented_debits=[d for d in debits if d.state == DirectDebit.State.PRESENTED],
+        online=online,
+        online_enabled=online_enabled,
+    )
