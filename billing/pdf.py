@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import default_url_fetcher
+from weasyprint.urls import URLFetcher
 
 from billing.models import BillingSettings, Invoice
 
@@ -29,7 +29,7 @@ ZERO = Decimal("0.00")
 THOUSANDS = " "  # 1 000,01 €, as French amounts are written
 
 
-class LocalFilesOnly(Exception):
+class LocalFilesOnly(ValueError):
     pass
 
 
@@ -40,27 +40,32 @@ def _allowed_roots() -> list[Path]:
     ]
 
 
-def local_url_fetcher(url: str, *args, **kwargs):
+class LocalFilesFetcher(URLFetcher):
     """Only ``file:`` URLs under the static folder or the logos folder; anything else fails."""
-    if not url.startswith("file://"):
-        raise LocalFilesOnly(f"refused to fetch {url!r}: PDFs use local files only")
-    path = Path(url.removeprefix("file://")).resolve()
-    if not any(path.is_relative_to(root) for root in _allowed_roots()):
-        raise LocalFilesOnly(f"refused to fetch {url!r}: outside the static and logos folders")
-    return default_url_fetcher(url, *args, **kwargs)
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("file://"):
+            raise LocalFilesOnly(f"refused to fetch {url!r}: PDFs use local files only")
+        path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+        if not any(path.is_relative_to(root) for root in _allowed_roots()):
+            raise LocalFilesOnly(f"refused to fetch {url!r}: outside the static and logos folders")
+        return super().fetch(url, headers)
 
 
 @lru_cache(maxsize=1)
 def _renderer():
     """WeasyPrint's font configuration and the style sheet, built once per process."""
     fonts = FontConfiguration()
-    return fonts, CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=local_url_fetcher)
+    return fonts, CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=LocalFilesFetcher())
 
 
 def html_to_pdf(html: str) -> bytes:
     fonts, style = _renderer()
     document = HTML(
-        string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=local_url_fetcher
+        string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=LocalFilesFetcher()
     )
     return document.write_pdf(stylesheets=[style], font_config=fonts)
 
