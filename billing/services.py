@@ -310,16 +310,12 @@ def _allocate_credit(credit_note: Invoice, invoices: Sequence[Invoice], amount: 
     (already paid: to be refunded)."""
     left = amount
     for invoice in invoices:
-        instalments = list(
-            Instalment.objects.select_for_update()
-            .filter(invoice=invoice)
-            .annotate(paid_sum=Sum("payments__amount"))
-            .order_by("-rank")
-        )
+        instalments = list(Instalment.objects.select_for_update().filter(invoice=invoice).order_by("-rank"))
+        paid = _paid_by_instalment(instalments)
         for instalment in instalments:
             if left <= 0:
                 return ZERO
-            open_amount = instalment.amount - instalment.credited - (instalment.paid_sum or ZERO)
+            open_amount = instalment.amount - instalment.credited - paid.get(instalment.pk, ZERO)
             take = min(open_amount, left)
             if take > 0:
                 Instalment.objects.filter(pk=instalment.pk).update(credited=instalment.credited + take)
@@ -328,7 +324,21 @@ def _allocate_credit(credit_note: Invoice, invoices: Sequence[Invoice], amount: 
 
 
 def _lock_family(family: Family) -> Family:
-    return Family.objects.select_for_update().select_related("site", "payment_means").get(pk=family.pk)
+    return (
+        Family.objects.select_for_update(of=("self",))
+        .select_related("site", "payment_means")
+        .get(pk=family.pk)
+    )
+
+
+def _paid_by_instalment(instalments) -> dict[int, Decimal]:
+    """What was paid on each instalment (locked first: FOR UPDATE cannot go with GROUP BY)."""
+    rows = (
+        Payment.objects.filter(instalment__in=[i.pk for i in instalments])
+        .values("instalment_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["instalment_id"]: row["total"] for row in rows}
 
 
 def issue_invoice(
@@ -705,13 +715,13 @@ def record_desk_payment(
     with transaction.atomic():
         family = _lock_family(family)
         instalments = list(
-            Instalment.objects.select_for_update()
+            Instalment.objects.select_for_update(of=("self",))
             .filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
-            .annotate(paid_sum=Sum("payments__amount"))
             .select_related("invoice")
             .order_by("due_on", "invoice__issued_at", "rank", "pk")
         )
-        open_amounts = [(i, i.amount - i.credited - (i.paid_sum or ZERO)) for i in instalments]
+        paid = _paid_by_instalment(instalments)
+        open_amounts = [(i, i.amount - i.credited - paid.get(i.pk, ZERO)) for i in instalments]
         due = sum((left for _i, left in open_amounts if left > 0), ZERO)
         if amount > due:
             raise BillingError(
