@@ -555,7 +555,9 @@ def cancel_invoice(
     with transaction.atomic():
         _lock_family(invoice.family)
         invoice = (
-            Invoice.objects.select_for_update().select_related("family", "site", "season").get(pk=invoice.pk)
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("family", "site", "season")
+            .get(pk=invoice.pk)
         )
         if invoice.kind != Invoice.Kind.INVOICE:
             raise BillingError(
@@ -644,7 +646,7 @@ def stop_course(
     reason = (reason or "").strip()
     with transaction.atomic():
         enrolment = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("season", "student__family__site")
             .get(pk=enrolment.pk)
         )
