@@ -248,6 +248,7 @@ def annotate_invoice(invoice: Invoice, *, today: datetime.date) -> None:
     """``paid``, ``due``, ``credited`` on the invoice and each of its instalments (``schedule``)."""
     next_marked = False
     for instalment in invoice.schedule:
+        instalment.paid = pricing.money(instalment.paid)  # SQLite sums come back with 12 decimals
         instalment.due = max(instalment.amount - instalment.credited - instalment.paid, ZERO)
         instalment.late = bool(instalment.due) and instalment.due_on < today
         instalment.next_due = False
@@ -325,6 +326,7 @@ def late_instalments(site: Site, *, today: datetime.date) -> list[Instalment]:
     )
     late = []
     for instalment in instalments:
+        instalment.paid = pricing.money(instalment.paid)
         instalment.due = instalment.amount - instalment.credited - instalment.paid
         if instalment.due > 0:
             late.append(instalment)
