@@ -32,6 +32,13 @@ COMMANDS = {
     "reenrolment_close": (["--dry-run"], True, f"Simulation : la période 2026/2027 de {LOIRE} fermerait le "),
     "reenrolment_status": ([], True, f"{LOIRE} – saison 2026/2027 : période ouverte"),
     "reenrolment_remind": (["--dry-run"], True, "Simulation : 0 famille à relancer"),
+    "billing_issue": (
+        ["--season", "2025/2026", "--dry-run"],
+        False,
+        f"Simulation, rien n'est émis. {LOIRE}, saison 2025/2026 : 0 facture",
+    ),
+    "billing_remind": (["--dry-run"], False, f"{LOIRE} : 0 famille à relancer"),
+    "billing_render_pdfs": ([], False, f"{LOIRE} : 0 PDF produit"),
 }
 
 
