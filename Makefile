@@ -59,6 +59,7 @@ bench: install-dev
 	$(PY) bench/import_families.py
 	$(PY) bench/upload.py
 	$(PY) bench/reenrolment.py
+	$(PY) bench/billing.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3*

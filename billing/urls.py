@@ -5,6 +5,9 @@ from billing import payment_views, views
 app_name = "billing"
 urlpatterns = [
     path("", views.invoice_list, name="invoices"),
+    path("<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("<int:pk>/acquittee/", views.receipted_invoice_pdf, name="receipted_pdf"),
+    path("attestation/<int:year>/", views.payment_certificate_pdf, name="certificate_pdf"),
 ]
 
 # Paying (issue 11): the SEPA mandate and card payment online.

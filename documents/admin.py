@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from documents.forms import DeskDocumentForm, RefusalForm
+from documents.forms import DeskDocumentForm, FamilyQuotientForm, RefusalForm
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.services import (
     DeskRecord,
@@ -363,6 +363,9 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             and obj.state == Document.State.SUBMITTED
             and self.has_change_permission(request, obj),
             preview_url=reverse("documents:preview", args=[obj.pk]) if obj is not None else "",
+            quotient_form=FamilyQuotientForm(initial={"family_quotient": obj.family.family_quotient})
+            if obj is not None and obj.document_type.requirement == DocumentType.Requirement.REDUCED_TARIFF
+            else None,
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -392,8 +395,17 @@ class DocumentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     def _validate(self, request, object_id):
         document = self._checkable(request, object_id)
+        quotient = FamilyQuotientForm(request.POST)
+        if not quotient.is_valid():
+            for message in quotient.errors.get("family_quotient", []):
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
         try:
-            validate_document(document=document, actor=request.user)
+            validate_document(
+                document=document,
+                actor=request.user,
+                family_quotient=quotient.cleaned_data["family_quotient"],
+            )
         except DomainError as error:
             show_domain_error(error, request=request)
             return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))

@@ -198,3 +198,20 @@ class DeskDocumentForm(forms.Form):
                 % {"student": student, "family": family},
             )
         return cleaned
+
+
+class FamilyQuotientForm(forms.Form):
+    """The QF the secretariat reads on a QF attestation while validating it."""
+
+    family_quotient = forms.IntegerField(
+        label=_("Quotient familial lu sur l'attestation (€)"),
+        required=False,
+        min_value=0,
+        max_value=99999,
+        help_text=_("Il devient le QF de la famille pour ses tarifs. Vide : le QF enregistré ne change pas."),
+        error_messages={
+            "invalid": _("Le quotient familial s'écrit en euros, entre 0 et 99 999, par exemple 850."),
+            "min_value": _("Le quotient familial s'écrit en euros, entre 0 et 99 999, par exemple 850."),
+            "max_value": _("Le quotient familial s'écrit en euros, entre 0 et 99 999, par exemple 850."),
+        },
+    )

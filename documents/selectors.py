@@ -69,6 +69,20 @@ class DocumentsOverview:
     upload_types: list[DocumentType] = field(default_factory=list)
     missing: list[DocumentType] = field(default_factory=list)
 
+    @property
+    def quotient_state(self) -> str | None:
+        """Where the QF attestation stands for billing: "validated" wins over a newer one waiting,
+        then "submitted", "refused", "missing"; None when the page lists no QF attestation."""
+        states = {
+            row.state
+            for row in self.rows
+            if row.document_type.requirement == DocumentType.Requirement.REDUCED_TARIFF
+        }
+        for state in ("validated", "submitted", "refused", "missing"):
+            if state in states:
+                return state
+        return None
+
 
 def pays_by_direct_debit(family) -> bool:
     means = family.payment_means

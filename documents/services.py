@@ -24,6 +24,7 @@ from documents import selectors, validity
 from documents.models import Document, DocumentStateChange, DocumentType
 from documents.storage import delete_file, save_file
 from documents.uploads import CheckedFile, UploadRefused, check_upload, megabytes
+from extranet.base.audit import diff, record_changes, snapshot
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
 from families.models import Family, Guardian
@@ -338,10 +339,21 @@ def _lock_for_check(document: Document) -> Document:
     return locked
 
 
-def validate_document(*, document: Document, actor) -> Document:
-    """The secretariat accepts a handed-in document; an older validated one of its type is replaced."""
+def validate_document(*, document: Document, actor, family_quotient: int | None = None) -> Document:
+    """The secretariat accepts a handed-in document; an older validated one of its type is replaced.
+
+    For a QF attestation, ``family_quotient`` is the QF the secretariat read on it: it becomes the
+    family's QF (recorded with who and when), which billing reads once the attestation is validated.
+    """
+    if family_quotient is not None and not 0 <= family_quotient <= 99999:
+        raise DocumentError(
+            _("Le quotient familial s'écrit en euros, entre 0 et 99 999, par exemple 850."),
+            field="family_quotient",
+        )
     with transaction.atomic():
         locked = _lock_for_check(document)
+        if family_quotient is not None:
+            _set_family_quotient(locked, family_quotient, actor=actor)
         now = timezone.now()
         locked.state = Document.State.VALIDATED
         locked.checked_at = now
@@ -372,6 +384,19 @@ def validate_document(*, document: Document, actor) -> Document:
             )
         _documents_changed(family=locked.family, student=locked.student)
     return locked
+
+
+def _set_family_quotient(document: Document, family_quotient: int, *, actor) -> None:
+    if document.document_type.requirement != DocumentType.Requirement.REDUCED_TARIFF:
+        raise DocumentError(
+            _("Un quotient familial ne se saisit qu'en validant une attestation de quotient familial."),
+            field="family_quotient",
+        )
+    family = document.family
+    before = snapshot(family, ["family_quotient"])
+    family.family_quotient = family_quotient
+    family.save(update_fields=["family_quotient", "updated_at"])
+    record_changes(actor=actor, instance=family, changes=diff(family, before))
 
 
 def refuse_document(*, document: Document, actor, reason: str) -> Document:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, JpegImagePlugin, PngImagePlugin
+from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin
 from pillow_heif.as_plugin import HeifImageFile
 from pypdf import PdfReader
 
@@ -328,6 +328,9 @@ def _check_image(data: bytes, name: str, content_type: str) -> Image.Image:
     except Exception as error:
         raise unreadable from error
     image = _open_image(data, name, content_type)
+    # WeasyPrint switches this process-wide flag on when it is imported (invoice and bulletin
+    # PDFs): an upload must still be refused when its image is cut off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -4,11 +4,12 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from billing.models import Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
+from billing.models import BillingSettings, Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
 from extranet.base.models import PaymentMeans
-from extranet.tests.factories import SiteFactory, current_season
+from extranet.tests.factories import PoleFactory, SiteFactory, current_season
 from families.tests.factories import FamilyFactory
 from students.models import CourseCategory
+from students.tests.factories import CourseFactory, EnrolmentFactory
 
 
 class TariffFactory(factory.django.DjangoModelFactory):
@@ -89,3 +90,50 @@ class MandateFactory(factory.django.DjangoModelFactory):
     iban = "FR7630006000011234567890189"
     bic = "AGRIFRPP847"
     signed_on = datetime.date(2025, 9, 5)
+
+
+class BillingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingSettings
+        django_get_or_create = ("site",)
+
+    site = factory.SubFactory(SiteFactory)
+    invoice_prefix = "MAL"
+    sibling_rate_second = Decimal("20")
+    sibling_rate_third = Decimal("30")
+
+
+def enrol(student, *, category=CourseCategory.INSTRUMENT, name="Piano cycle 1", season=None, **kwargs):
+    """An active enrolment of ``student`` in a new course of the family's site, from September."""
+    season = season or current_season()
+    course = CourseFactory(
+        season=season,
+        pole=PoleFactory(site=student.family.site),
+        category=category,
+        name=name,
+        **kwargs,
+    )
+    return EnrolmentFactory(
+        student=student,
+        course=course,
+        created_at=timezone.make_aware(datetime.datetime(season.starts_on.year, 6, 20, 10)),
+    )
+
+
+def tariff_grid(
+    site, *, season=None, category=CourseCategory.INSTRUMENT, amounts=("120.00", "240.00", "360.00")
+):
+    """Three QF brackets: below 600, 600 to 1200, and 1200 and more (the highest)."""
+    season = season or current_season()
+    bounds = [(0, 600), (600, 1200), (1200, None)]
+    return [
+        Tariff.objects.create(
+            site=site,
+            season=season,
+            category=category,
+            quotient_min=low,
+            quotient_max=high,
+            amount=Decimal(amount),
+        )
+        for (low, high), amount in zip(bounds, amounts, strict=True)
+    ]

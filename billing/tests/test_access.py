@@ -1,24 +1,47 @@
-"""Who may open Facturation: only a logged-in guardian, and only their family's invoices."""
+"""Who may open Facturation and its PDFs: only a logged-in guardian, only their family's documents."""
 
 import pytest
 from django.urls import reverse
 
+from billing.tests.factories import InvoiceFactory
 from billing.tests.test_payment_access import PAYMENT_URLS
 from extranet.tests.factories import StaffUserFactory
+from extranet.tests.portal import logged_in_family
 
 pytestmark = pytest.mark.django_db
 
-COVERED_URLS = {"billing:invoices"}
+COVERED_URLS = {"billing:invoices", "billing:invoice_pdf", "billing:receipted_pdf", "billing:certificate_pdf"}
 COVERED_URLS |= PAYMENT_URLS  # paying: billing/tests/test_payment_access.py
 
 
-def test_anonymous_visitor_is_sent_to_login(client):
-    response = client.get(reverse("billing:invoices"))
+def urls(invoice_pk=1):
+    return [
+        reverse("billing:invoices"),
+        reverse("billing:invoice_pdf", args=[invoice_pk]),
+        reverse("billing:receipted_pdf", args=[invoice_pk]),
+        reverse("billing:certificate_pdf", args=[2025]),
+    ]
 
-    assert response["Location"] == f"{reverse('login')}?next={reverse('billing:invoices')}"
+
+@pytest.mark.parametrize("index", range(4))
+def test_anonymous_visitor_is_sent_to_login(client, index):
+    url = urls()[index]
+
+    response = client.get(url)
+
+    assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
-def test_staff_without_a_family_is_refused(client):
+@pytest.mark.parametrize("index", range(4))
+def test_staff_without_a_family_is_refused(client, index):
     client.force_login(StaffUserFactory())
 
-    assert client.get(reverse("billing:invoices")).status_code == 403
+    assert client.get(urls()[index]).status_code == 403
+
+
+def test_another_family_s_documents_are_404(client):
+    logged_in_family(client)
+    invoice = InvoiceFactory()
+
+    for url in urls(invoice.pk)[1:3]:
+        assert client.get(url).status_code == 404

@@ -55,9 +55,9 @@ def test_an_invoice_shows_its_number_date_total_and_schedule(client):
     assert "Payé 200,00 €" in page
     assert "Reste à payer 250,00 €" in page
     assert "Échéancier en 3 fois" in page
-    assert "1 15/10/2025 150,00 € 150,00 € Réglée" in page
-    assert "2 15/01/2026 150,00 € 50,00 € 100,00 €" in page
-    assert "3 15/04/2026 150,00 € 0,00 € 150,00 €" in page
+    assert "1 · 15/10/2025 · 150,00 € · payé 150,00 € · Réglée" in page
+    assert "2 · 15/01/2026 · 150,00 € · payé 50,00 € · En retard 100,00 €" in page
+    assert "3 · 15/04/2026 · 150,00 € · payé 0,00 € · En retard 150,00 €" in page
 
 
 def test_invoices_are_listed_newest_first_and_credit_notes_are_named(client):
@@ -99,8 +99,9 @@ def test_the_page_query_count_is_pinned(client, django_assert_num_queries):
     three_instalments(InvoiceFactory(family=family))
     client.get(reverse("billing:invoices"))
 
-    # Session, user, guardian, family (4); invoices, instalments with payments (2).
-    with django_assert_num_queries(6):
+    # Session, user, guardian, family (4); invoices, instalments with payments, lines (3);
+    # payments, receipts (2); QF attestations (1); next season (1).
+    with django_assert_num_queries(11):
         client.get(reverse("billing:invoices"))
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
+from billing.demo import seed_billing
 from documents.demo import seed_documents
 from extranet.base.models import (
     Civility,
@@ -50,7 +51,23 @@ SECRETARIAT_PASSWORD = "Secretariat2026"
 ADMIN_PASSWORD = "Admin2026x"
 GENERATED_PREFIX = "GEN-"
 
-PAST, CURRENT, NEXT = "2024/2025", "2025/2026", "2026/2027"
+
+def season_start_years(today: datetime.date) -> tuple[int, int, int]:
+    """Start years of the past, current and next seasons on ``today``: the current season is the
+    school year we are in (September to June; from July on, the one about to start), the next one
+    is the season being re-enrolled for."""
+    current = today.year if today.month >= 7 else today.year - 1
+    return current - 1, current, current + 1
+
+
+def season_label(start_year: int) -> str:
+    return f"{start_year}/{start_year + 1}"
+
+
+# The demo's seasons follow the date the process starts on (2026-12-01: 2025/2026 past,
+# 2026/2027 current, 2027/2028 next).
+_PAST_YEAR, _CURRENT_YEAR, _NEXT_YEAR = season_start_years(timezone.localdate())
+PAST, CURRENT, NEXT = (season_label(year) for year in (_PAST_YEAR, _CURRENT_YEAR, _NEXT_YEAR))
 
 
 # --- Writing without rewriting ---------------------------------------------------------------
@@ -142,9 +159,8 @@ POLES = {
 }
 
 SEASONS = [
-    (PAST, datetime.date(2024, 9, 1), datetime.date(2025, 6, 30)),
-    (CURRENT, datetime.date(2025, 9, 1), datetime.date(2026, 6, 30)),
-    (NEXT, datetime.date(2026, 9, 1), datetime.date(2027, 6, 30)),
+    (season_label(year), datetime.date(year, 9, 1), datetime.date(year + 1, 6, 30))
+    for year in (_PAST_YEAR, _CURRENT_YEAR, _NEXT_YEAR)
 ]
 
 DISCIPLINES = [
@@ -318,8 +334,8 @@ def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
     items = [
         (
             malakoff,
-            "Réinscriptions 2026/2027 ouvertes",
-            "Les réinscriptions pour l'année 2026/2027 sont ouvertes. Pour chaque élève, ouvrez l'onglet "
+            f"Réinscriptions {NEXT} ouvertes",
+            f"Les réinscriptions pour l'année {NEXT} sont ouvertes. Pour chaque élève, ouvrez l'onglet "
             "Élèves puis Réinscription, cochez les cours à poursuivre, acceptez le règlement intérieur "
             "et validez. Pensez à déposer le certificat médical pour la danse et l'attestation de "
             "quotient familial dans Documents fournis.",
@@ -343,7 +359,7 @@ def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
         (
             sevre_loire,
             "Réinscriptions : bientôt",
-            "La campagne de réinscription pour 2026/2027 ouvrira prochainement. Vérifiez dès maintenant "
+            f"La campagne de réinscription pour {NEXT} ouvrira prochainement. Vérifiez dès maintenant "
             "vos coordonnées dans l'onglet Famille et vos documents : sans attestation de quotient "
             "familial, le tarif maximal s'applique.",
             now - datetime.timedelta(days=3),
@@ -368,7 +384,7 @@ def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
 
 
 def build_windows(catalogue: Catalogue, *, now: datetime.datetime) -> None:
-    """Malakoff's window for 2026/2027 is open whenever the demo is seeded; Sèvre Loire's is not yet."""
+    """Malakoff's window for the next season is open whenever the demo is seeded; Sèvre Loire's is not yet."""
     next_season = catalogue.seasons[NEXT]
     today = timezone.localdate(now)
     window = ReenrolmentWindow.objects.filter(site=catalogue.sites["malakoff"], season=next_season).first()
@@ -709,6 +725,7 @@ class DemoSummary:
     students: int
     documents: int = 0  # created by this run
     dossiers: int = 0  # created by this run
+    invoices: int = 0  # issued by this run
 
 
 def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
@@ -728,6 +745,12 @@ def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
     documents = seed_documents()
     dossiers = seed_reenrolments(now=now)
     seed_school_year(now=now)
+    billing = seed_billing(
+        current=catalogue.seasons[CURRENT],
+        following=catalogue.seasons[NEXT],
+        families=families,
+        today=timezone.localdate(now),
+    )
     return DemoSummary(
         sites=len(catalogue.sites),
         courses=len(catalogue.courses),
@@ -735,6 +758,7 @@ def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
         students=Student.objects.filter(family__in=families).count(),
         documents=documents,
         dossiers=dossiers,
+        invoices=billing.invoices,
     )
 
 

@@ -43,6 +43,13 @@ COMMANDS = {
         False,
         "Aucun prélèvement à exporter le 15/01/2030 sur le site sevre-loire",
     ),
+    "billing_issue": (
+        ["--season", "2025/2026", "--dry-run"],
+        False,
+        f"Simulation, rien n'est émis. {LOIRE}, saison 2025/2026 : 0 facture",
+    ),
+    "billing_remind": (["--dry-run"], False, f"{LOIRE} : 0 famille à relancer"),
+    "billing_render_pdfs": ([], False, f"{LOIRE} : 0 PDF produit"),
 }
 
 

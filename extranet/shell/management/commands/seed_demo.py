@@ -22,9 +22,10 @@ from extranet.shell.demo import (
 class Command(BaseCommand):
     help = (
         "Crée ou met à jour le conservatoire de démonstration : sites Malakoff et Sèvre Loire, saisons "
-        "2024/2025 à 2026/2027, disciplines, cours, actualités, périodes de réinscription (celle de "
-        "Malakoff ouverte), familles de démonstration aux mots de passe connus, comptes du secrétariat "
-        "et d'administration. Le relancer ne change rien. --families N ajoute N familles générées pour "
+        "passée, en cours et suivante selon la date du jour, disciplines, cours, actualités, périodes de "
+        "réinscription (celle de Malakoff ouverte), familles de démonstration aux mots de passe connus, "
+        "tarifs et factures de la saison en cours (une payée, une avec une échéance en retard, une en 8 "
+        "fois), comptes du secrétariat et d'administration. Le relancer ne change rien. --families N ajoute N familles générées pour "
         "les tests de charge. Refuse de s'exécuter si DEBUG est désactivé, sauf avec --force, puisqu'il "
         "crée des mots de passe connus."
     )
@@ -134,7 +135,7 @@ class Command(BaseCommand):
     def demo_summary(summary) -> str:
         return gettext(
             "Démo prête : %(sites)s, %(courses)s, %(families)s, %(students)s "
-            "(ajoutés : %(documents)s, %(dossiers)s)."
+            "(ajoutés : %(documents)s, %(dossiers)s, %(invoices)s)."
         ) % {
             "sites": ngettext("%(count)d site", "%(count)d sites", summary.sites) % {"count": summary.sites},
             "courses": ngettext("%(count)d cours", "%(count)d cours", summary.courses)
@@ -151,4 +152,6 @@ class Command(BaseCommand):
                 "%(count)d dossier de réinscription", "%(count)d dossiers de réinscription", summary.dossiers
             )
             % {"count": summary.dossiers},
+            "invoices": ngettext("%(count)d facture", "%(count)d factures", summary.invoices)
+            % {"count": summary.invoices},
         }

@@ -28,6 +28,6 @@ def encrypt_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0003_payments")]
+    dependencies = [("billing", "0005_payments")]
 
     operations = [migrations.RunPython(encrypt_existing, migrations.RunPython.noop)]

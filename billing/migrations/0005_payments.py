@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_initial'),
+        ('billing', '0004_desk_payment_means'),
         ('documents', '0004_history_and_document_date'),
         ('extranet', '0003_staff_sites'),
         ('families', '0001_initial'),

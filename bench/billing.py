@@ -1,0 +1,144 @@
+"""Invoices issued per second and PDFs rendered per second, on N seeded families (20,000 by default).
+
+    .venv/bin/python bench/billing.py                  # 20,000 families, scratch SQLite
+    .venv/bin/python bench/billing.py 2000 --processes 2
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tutti_bench .venv/bin/python bench/billing.py
+
+Without DATABASE_URL it migrates a scratch SQLite file in a temporary folder. It seeds the demo
+and N generated families (``seed_demo --families N``), then, for each site, times
+``billing_issue --no-pdf`` (numbering, lines, schedules, one transaction per family) and
+``billing_render_pdfs`` in ``--processes`` parallel shards (WeasyPrint, one PDF per invoice),
+and prints both rates and the projected time for a 20,000-family season (goal: under 10 minutes
+on 2 cores, invoices and PDFs together).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SITES = ("malakoff", "sevre-loire")
+GOAL_SECONDS = 600
+SEASON_FAMILIES = 20_000
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def children_cpu() -> float:
+    """CPU seconds used by the finished child processes: what the work costs whatever else runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def count(env: dict[str, str], code: str) -> int:
+    return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "families", nargs="?", type=int, default=SEASON_FAMILIES, help="families to seed (20000)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="parallel PDF renderers (default 2, one per core)"
+    )
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="tutti-bench-billing-") as scratch:
+        env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "extranet.settings"}
+        env.setdefault("DATABASE_URL", f"sqlite:///{scratch}/bench.sqlite3")
+        env["MEDIA_ROOT"] = f"{scratch}/media"
+        # Emails are still written to the outbox (part of the cost), then dropped in memory.
+        env.update(EMAIL_URL="locmem://", EMAIL_SEND_IN_BACKGROUND="0")
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "seed_demo", "-v", "0", "--families", str(options.families))
+        season = (
+            manage(
+                env,
+                "shell",
+                "-c",
+                "from extranet.base.models import Season; print(Season.objects.current().label)",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+        # The demo's own invoices are issued by seed_demo: time only the generated families'.
+        before = count(env, "from billing.models import Invoice; print(Invoice.objects.count())")
+
+        started, cpu_started = time.perf_counter(), children_cpu()
+        for site in SITES:
+            manage(env, "billing_issue", "--site", site, "--season", season, "--no-pdf", "-v", "0")
+        issue_seconds = time.perf_counter() - started
+        issue_cpu = children_cpu() - cpu_started
+        invoices = count(env, "from billing.models import Invoice; print(Invoice.objects.count())") - before
+
+        started, cpu_started = time.perf_counter(), children_cpu()
+        for site in SITES:  # one site at a time, its invoices shared out between the processes
+            renderers = [
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "billing_render_pdfs", "--site", site]
+                    + ["--shard", f"{shard}/{options.processes}", "-v", "0"],
+                    cwd=BASE_DIR,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for shard in range(options.processes)
+            ]
+            for renderer in renderers:
+                if renderer.wait() != 0:
+                    raise SystemExit("billing_render_pdfs failed")
+        pdf_seconds = time.perf_counter() - started
+        pdf_cpu = children_cpu() - cpu_started
+        pdfs = count(env, "from billing.models import InvoicePdf; print(InvoicePdf.objects.count())")
+        missing = count(
+            env, "from billing.models import Invoice; print(Invoice.objects.filter(pdf__isnull=True).count())"
+        )
+
+    engine = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    invoice_rate = invoices / max(issue_seconds, 0.001)
+    pdf_rate = pdfs / max(pdf_seconds, 0.001)
+    # On a machine of its own, issuing runs on one core and the PDFs on --processes cores.
+    invoice_cpu_rate = invoices / max(issue_cpu, 0.001)
+    pdf_cpu_rate = pdfs / max(pdf_cpu, 0.001) * options.processes
+    per_family = invoices / max(options.families, 1)
+    projected = SEASON_FAMILIES * per_family * (1 / invoice_rate + 1 / pdf_rate)
+    projected_cpu = SEASON_FAMILIES * per_family * (1 / invoice_cpu_rate + 1 / pdf_cpu_rate)
+    load = os.getloadavg()[0]
+    print(
+        f"{options.families} families on {engine} (load average {load:.1f}): {invoices} invoices, {pdfs} PDFs"
+    )
+    print(f"invoices issued per second: {invoice_rate:.1f} wall clock, {invoice_cpu_rate:.1f} per CPU second")
+    print(
+        f"PDFs rendered per second: {pdf_rate:.1f} wall clock with {options.processes} processes, "
+        f"{pdf_cpu_rate:.1f} on {options.processes} dedicated cores ({missing} missing)"
+    )
+    for label, seconds in (("wall clock here", projected), ("on 2 dedicated cores", projected_cpu)):
+        verdict = "within" if seconds < GOAL_SECONDS else "OVER"
+        print(
+            f"a {SEASON_FAMILIES}-family season, {label}: {seconds / 60:.1f} min for invoices and PDFs "
+            f"({verdict} the 10-minute goal)"
+        )
+
+
+if __name__ == "__main__":
+    main()

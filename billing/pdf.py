@@ -1,0 +1,254 @@
+"""Money documents as PDF: a frozen snapshot in, ``(filename, bytes)`` out.
+
+WeasyPrint renders a French HTML template (``templates/billing/pdf/``) with one local style
+sheet; its URL fetcher serves only files under ``static/`` and the sites' logos folder, so a
+PDF never makes a network request. Invoices and credit notes are rendered once and stored
+(``InvoicePdf``); the receipted invoice and the yearly payment certificate are rendered from
+the payments recorded when they are asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from billing.models import BillingSettings, Invoice
+
+STYLE_SHEET = Path(settings.BASE_DIR) / "static" / "css" / "billing_pdf.css"
+ZERO = Decimal("0.00")
+THOUSANDS = " "  # 1 000,01 €, as French amounts are written
+
+
+class LocalFilesOnly(ValueError):
+    pass
+
+
+def _allowed_roots() -> list[Path]:
+    return [
+        Path(settings.BASE_DIR, "static").resolve(),
+        Path(settings.MEDIA_ROOT, "billing", "logos").resolve(),
+    ]
+
+
+class LocalFilesFetcher(URLFetcher):
+    """Only ``file:`` URLs under the static folder or the logos folder; anything else fails."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("file://"):
+            raise LocalFilesOnly(f"refused to fetch {url!r}: PDFs use local files only")
+        path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+        if not any(path.is_relative_to(root) for root in _allowed_roots()):
+            raise LocalFilesOnly(f"refused to fetch {url!r}: outside the static and logos folders")
+        return super().fetch(url, headers)
+
+
+@lru_cache(maxsize=1)
+def _renderer():
+    """WeasyPrint's font configuration and the style sheet, built once per process."""
+    fonts = FontConfiguration()
+    return fonts, CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=LocalFilesFetcher())
+
+
+def html_to_pdf(html: str) -> bytes:
+    fonts, style = _renderer()
+    document = HTML(
+        string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=LocalFilesFetcher()
+    )
+    return document.write_pdf(stylesheets=[style], font_config=fonts)
+
+
+def _euros(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    whole, cents = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return sign + THOUSANDS.join(groups) + f",{cents} €"
+
+
+# ----------------------------------------------------------------------------- the snapshot
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    student_name: str
+    label: str
+    detail: str
+    amount: str
+    is_reduction: bool
+
+
+@dataclass(frozen=True)
+class InstalmentSnapshot:
+    rank: int
+    due_on: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class InvoiceSnapshot:
+    """Everything a money document prints, copied from the frozen invoice rows."""
+
+    kind: str
+    number: str
+    issued_on: str
+    season: str
+    site_name: str
+    site_address: list[str]
+    logo_url: str
+    family_name: str
+    family_reference: str
+    payer_name: str
+    payer_address: list[str]
+    payment_means: str
+    billing_mode: int
+    quotient_note: str
+    lines: list[LineSnapshot]
+    total: str
+    instalments: list[InstalmentSnapshot]
+    cancels_number: str = ""
+    reason: str = ""
+    refundable: str = ""
+    payable_to: str = ""
+    payment_instructions: str = ""
+    legal_mentions: str = ""
+    students: list[str] = field(default_factory=list)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == Invoice.Kind.CREDIT_NOTE
+
+    @property
+    def filename(self) -> str:
+        word = "avoir" if self.is_credit_note else "facture"
+        return f"{word}-{self.number}.pdf"
+
+
+def snapshot_of(invoice: Invoice) -> InvoiceSnapshot:
+    """The frozen document: the invoice's own copies, plus the site's printed texts."""
+    rules = BillingSettings.objects.filter(site_id=invoice.site_id).first()
+    lines = list(invoice.lines.order_by("pk"))
+    logo_url = ""
+    if rules is not None and rules.logo:
+        path = Path(settings.MEDIA_ROOT, rules.logo.name).resolve()
+        if path.is_file():
+            logo_url = path.as_uri()
+    students = []
+    for line in lines:
+        if line.student_name and line.student_name not in students:
+            students.append(line.student_name)
+    return InvoiceSnapshot(
+        kind=invoice.kind,
+        number=invoice.number,
+        issued_on=timezone.localtime(invoice.issued_at).strftime("%d/%m/%Y"),
+        season=invoice.season.label,
+        site_name=invoice.site_name,
+        site_address=invoice.site_address.splitlines(),
+        logo_url=logo_url,
+        family_name=invoice.family_name or invoice.family.name,
+        family_reference=invoice.family_reference,
+        payer_name=invoice.payer_name,
+        payer_address=invoice.payer_address.splitlines(),
+        payment_means=invoice.payment_means_label,
+        billing_mode=invoice.billing_mode,
+        quotient_note=invoice.quotient_note,
+        lines=[
+            LineSnapshot(
+                student_name=line.student_name,
+                label=line.label,
+                detail=line.detail,
+                amount=_euros(line.amount),
+                is_reduction=line.kind == "reduction",
+            )
+            for line in lines
+        ],
+        total=_euros(invoice.total),
+        instalments=[
+            InstalmentSnapshot(rank=i.rank, due_on=i.due_on.strftime("%d/%m/%Y"), amount=_euros(i.amount))
+            for i in invoice.instalments.order_by("rank")
+        ],
+        cancels_number=invoice.cancels.number if invoice.cancels_id else "",
+        reason=invoice.reason,
+        refundable=_euros(invoice.refundable) if invoice.refundable else "",
+        payable_to=rules.payable_to if rules else "",
+        payment_instructions=rules.payment_instructions if rules else "",
+        legal_mentions=rules.legal_mentions if rules else "",
+        students=students,
+    )
+
+
+def render_invoice(snapshot: InvoiceSnapshot) -> tuple[str, bytes]:
+    """An invoice or credit note as PDF."""
+    with translation.override("fr"):
+        html = render_to_string("billing/pdf/invoice.html", {"doc": snapshot})
+    return snapshot.filename, html_to_pdf(html)
+
+
+# ----------------------------------------------------------------------------- receipts
+
+
+@dataclass(frozen=True)
+class PaymentSnapshot:
+    received_on: str
+    means: str
+    reference: str
+    invoice_number: str
+    amount: str
+
+
+def render_receipted_invoice(
+    snapshot: InvoiceSnapshot, *, payments: list[PaymentSnapshot], paid_total: str, settled_on: str
+) -> tuple[str, bytes]:
+    """The facture acquittée: the invoice as issued, stamped paid, with the payments received."""
+    with translation.override("fr"):
+        html = render_to_string(
+            "billing/pdf/invoice.html",
+            {
+                "doc": snapshot,
+                "receipted": True,
+                "payments": payments,
+                "paid_total": paid_total,
+                "settled_on": settled_on,
+            },
+        )
+    return f"facture-acquittee-{snapshot.number}.pdf", html_to_pdf(html)
+
+
+@dataclass(frozen=True)
+class CertificateSnapshot:
+    year: int
+    site_name: str
+    site_address: list[str]
+    logo_url: str
+    payer_name: str
+    payer_address: list[str]
+    family_name: str
+    students: list[str]
+    payments: list[PaymentSnapshot]
+    total: str
+    made_on: str
+
+
+def render_certificate(snapshot: CertificateSnapshot) -> tuple[str, bytes]:
+    """The yearly payment certificate (attestation de paiement), for a works council, the CAF or taxes."""
+    with translation.override("fr"):
+        html = render_to_string("billing/pdf/certificate.html", {"doc": snapshot})
+    return f"attestation-paiement-{snapshot.year}.pdf", html_to_pdf(html)
+
+
+def today_text(day: datetime.date | None = None) -> str:
+    return (day or timezone.localdate()).strftime("%d/%m/%Y")

@@ -1,0 +1,333 @@
+"""Reads about billing: the QF in force, what a family is enrolled in, its Facturation tab.
+
+Every function costs a fixed number of queries, whatever the number of pupils or invoices.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import pricing
+from billing.models import (
+    BillingSettings,
+    CourseStop,
+    Instalment,
+    Invoice,
+    InvoiceLine,
+    InvoicePdf,
+    Payment,
+    Receipt,
+    Tariff,
+)
+from documents.models import Document, DocumentType
+from extranet.base.models import Season, Site
+from families.models import Family
+from reenrolment.models import Reenrolment, ReenrolmentChoice
+from students.models import CourseCategory, Enrolment
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=10, decimal_places=2)
+
+
+# ----------------------------------------------------------------------------- the QF rule
+
+
+def quotient_for(family: Family) -> pricing.QuotientUsed:
+    """The QF the tariffs are read with, and why: only a validated attestation counts."""
+    states = set(
+        Document.objects.filter(
+            family=family,
+            student__isnull=True,
+            document_type__requirement=DocumentType.Requirement.REDUCED_TARIFF,
+        )
+        .exclude(state=Document.State.REPLACED)
+        .values_list("state", flat=True)
+    )
+    if Document.State.VALIDATED in states and family.family_quotient is not None:
+        return pricing.QuotientUsed(
+            family.family_quotient,
+            _("Quotient familial de %(qf)s € retenu (attestation validée par le secrétariat).")
+            % {"qf": family.family_quotient},
+        )
+    if Document.State.SUBMITTED in states:
+        why = _("votre attestation de quotient familial attend sa vérification par le secrétariat")
+    elif Document.State.REFUSED in states:
+        why = _("votre attestation de quotient familial a été refusée ; importez-en une nouvelle")
+    else:
+        why = _("aucune attestation de quotient familial n'a été fournie")
+    return pricing.QuotientUsed(
+        None,
+        _("Tranche la plus haute du tarif appliquée : %(why)s (Documents fournis).") % {"why": why},
+    )
+
+
+# ----------------------------------------------------------------------------- tariffs and courses
+
+
+def billing_settings(site: Site) -> BillingSettings | None:
+    return BillingSettings.objects.filter(site=site).first()
+
+
+def tariff_book(site: Site, season: Season) -> pricing.TariffBook:
+    return pricing.TariffBook(Tariff.objects.filter(site=site, season=season), billing_settings(site))
+
+
+def enrolled_courses(family: Family, season: Season) -> list[pricing.CourseToPrice]:
+    """The family's enrolments of ``season`` that cost something: active ones, and those stopped
+    during the season (with the day recorded); one started after the season began counts from
+    the day it was created."""
+    stops = CourseStop.objects.filter(enrolment=OuterRef("pk"))
+    enrolments = (
+        Enrolment.objects.for_family(family)
+        .filter(season=season)
+        .filter(
+            Q(status=Enrolment.Status.ACTIVE) | Q(status=Enrolment.Status.STOPPED, billing_stop__isnull=False)
+        )
+        .annotate(has_stop=Exists(stops))
+        .select_related("student", "course", "billing_stop")
+        .order_by("student__birth_date", "student_id", "course__name", "pk")
+    )
+    labels = dict(CourseCategory.choices)
+    courses = []
+    for enrolment in enrolments:
+        created_on = timezone.localdate(enrolment.created_at)
+        courses.append(
+            pricing.CourseToPrice(
+                student_id=enrolment.student_id,
+                student_name=enrolment.student.full_name,
+                birth_date=enrolment.student.birth_date,
+                course_name=enrolment.course.name,
+                category=enrolment.course.category,
+                category_label=str(labels.get(enrolment.course.category, enrolment.course.category)),
+                discipline_id=enrolment.course.discipline_id,
+                enrolment_id=enrolment.pk,
+                starts_on=created_on if created_on > season.starts_on else None,
+                stops_on=enrolment.billing_stop.stopped_on if enrolment.has_stop else None,
+            )
+        )
+    return courses
+
+
+def price_of_enrolments(family: Family, season: Season, *, book: pricing.TariffBook | None = None):
+    """(price, QF used) of what the family is enrolled in for ``season``."""
+    book = book if book is not None else tariff_book(family.site, season)
+    quotient = quotient_for(family)
+    price = pricing.price_family(
+        book=book,
+        courses=enrolled_courses(family, season),
+        quotient=quotient,
+        city=family.city,
+        season_start=season.starts_on,
+        season_end=season.ends_on,
+    )
+    return price, quotient
+
+
+# ----------------------------------------------------------------------------- the estimate
+
+
+@dataclass
+class Estimate:
+    """What the coming season will cost, from the dossiers sent (never a bill)."""
+
+    season: Season
+    price: pricing.FamilyPrice
+    quotient: pricing.QuotientUsed
+    schedule: list[tuple[datetime.date, Decimal]]
+    billing_mode_label: str
+    waitlisted: list[str] = field(default_factory=list)
+    tariffs_missing: bool = False
+
+
+def estimate_for(family: Family) -> Estimate | None:
+    """Once a dossier for the next season is sent: its courses priced with the current tariffs."""
+    season = Season.objects.next()
+    if season is None:
+        return None
+    choices = list(
+        ReenrolmentChoice.objects.filter(
+            reenrolment__student__family=family,
+            reenrolment__window__season=season,
+            reenrolment__state__in=[
+                Reenrolment.State.SUBMITTED,
+                Reenrolment.State.VALIDATED,
+                Reenrolment.State.WAITLISTED,
+            ],
+        )
+        .exclude(state=ReenrolmentChoice.State.REFUSED)
+        .select_related("reenrolment__student", "course")
+        .order_by("reenrolment__student__birth_date", "reenrolment__student_id", "preference", "pk")
+    )
+    if (
+        not choices
+        and not Reenrolment.objects.filter(
+            student__family=family, window__season=season, state=Reenrolment.State.SUBMITTED
+        ).exists()
+    ):
+        return None
+    labels = dict(CourseCategory.choices)
+    courses, waitlisted = [], []
+    for choice in choices:
+        student = choice.reenrolment.student
+        if choice.state == ReenrolmentChoice.State.WAITLISTED:
+            waitlisted.append(f"{student.full_name} – {choice.course.name}")
+            continue
+        courses.append(
+            pricing.CourseToPrice(
+                student_id=student.pk,
+                student_name=student.full_name,
+                birth_date=student.birth_date,
+                course_name=choice.course.name,
+                category=choice.course.category,
+                category_label=str(labels.get(choice.course.category, choice.course.category)),
+                discipline_id=choice.course.discipline_id,
+            )
+        )
+    book = tariff_book(family.site, season)
+    quotient = quotient_for(family)
+    price = pricing.price_family(
+        book=book,
+        courses=courses,
+        quotient=quotient,
+        city=family.city,
+        season_start=season.starts_on,
+        season_end=season.ends_on,
+    )
+    plan = pricing.schedule(
+        max(price.total, ZERO),
+        season_start=season.starts_on,
+        billing_mode=family.billing_mode,
+        issued_on=min(timezone.localdate(), season.starts_on),
+    )
+    return Estimate(
+        season=season,
+        price=price,
+        quotient=quotient,
+        schedule=plan,
+        billing_mode_label=family.get_billing_mode_display(),
+        waitlisted=waitlisted,
+        tariffs_missing=not book,
+    )
+
+
+# ----------------------------------------------------------------------------- the Facturation tab
+
+
+def _instalments_with_paid():
+    return Instalment.objects.annotate(
+        paid=Coalesce(Sum("payments__amount"), Value(ZERO), output_field=MONEY)
+    ).order_by("rank")
+
+
+def family_invoices(family: Family, *, today: datetime.date | None = None) -> list[Invoice]:
+    """Invoices and credit notes newest first, each instalment with ``paid``, ``due`` and ``late``."""
+    today = today or timezone.localdate()
+    invoices = list(
+        Invoice.objects.for_family(family)
+        .select_related("season", "cancels")
+        .annotate(has_pdf=Exists(InvoicePdf.objects.filter(invoice=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("instalments", queryset=_instalments_with_paid(), to_attr="schedule"),
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("pk"), to_attr="line_list"),
+        )
+        .order_by("-issued_at", "-pk")
+    )
+    for invoice in invoices:
+        annotate_invoice(invoice, today=today)
+    return invoices
+
+
+def annotate_invoice(invoice: Invoice, *, today: datetime.date) -> None:
+    """``paid``, ``due``, ``credited`` on the invoice and each of its instalments (``schedule``)."""
+    next_marked = False
+    for instalment in invoice.schedule:
+        instalment.paid = pricing.money(instalment.paid)  # SQLite sums come back with 12 decimals
+        instalment.due = max(instalment.amount - instalment.credited - instalment.paid, ZERO)
+        instalment.late = bool(instalment.due) and instalment.due_on < today
+        instalment.next_due = False
+        if instalment.due and not instalment.late and not next_marked:
+            instalment.next_due = next_marked = True
+    invoice.paid = sum((instalment.paid for instalment in invoice.schedule), ZERO)
+    invoice.credited = sum((instalment.credited for instalment in invoice.schedule), ZERO)
+    invoice.due = sum((instalment.due for instalment in invoice.schedule), ZERO)
+    invoice.late = any(instalment.late for instalment in invoice.schedule)
+
+
+@dataclass
+class FamilyBilling:
+    invoices: list[Invoice]
+    payments: list[Payment]
+    receipts: list[Receipt]
+    quotient: pricing.QuotientUsed
+    estimate: Estimate | None
+    certificate_years: list[int]
+    next_due: Instalment | None = None
+    late_total: Decimal = ZERO
+    due_total: Decimal = ZERO
+
+
+def family_billing(family: Family, *, today: datetime.date | None = None) -> FamilyBilling:
+    """Everything the Facturation tab shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    invoices = family_invoices(family, today=today)
+    payments = list(
+        Payment.objects.filter(instalment__invoice__family=family)
+        .select_related("means", "instalment__invoice")
+        .order_by("-received_on", "-pk")
+    )
+    receipts = list(
+        Receipt.objects.filter(family=family).select_related("means").order_by("-recorded_at", "-pk")
+    )
+    instalments = [i for invoice in invoices if not invoice.is_credit_note for i in invoice.schedule]
+    upcoming = sorted((i for i in instalments if i.due and not i.late), key=lambda i: (i.due_on, i.pk))
+    years = sorted({payment.received_on.year for payment in payments}, reverse=True)
+    return FamilyBilling(
+        invoices=invoices,
+        payments=payments,
+        receipts=receipts,
+        quotient=quotient_for(family),
+        estimate=estimate_for(family),
+        certificate_years=years,
+        next_due=upcoming[0] if upcoming else None,
+        late_total=sum((i.due for i in instalments if i.late), ZERO),
+        due_total=sum((i.due for i in instalments), ZERO),
+    )
+
+
+def invoice_with_schedule(queryset, pk: int, *, today: datetime.date | None = None) -> Invoice | None:
+    invoice = (
+        queryset.filter(pk=pk)
+        .select_related("season", "cancels", "site", "family")
+        .prefetch_related(
+            Prefetch("instalments", queryset=_instalments_with_paid(), to_attr="schedule"),
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("pk"), to_attr="line_list"),
+        )
+        .first()
+    )
+    if invoice is not None:
+        annotate_invoice(invoice, today=today or timezone.localdate())
+    return invoice
+
+
+def late_instalments(site: Site, *, today: datetime.date) -> list[Instalment]:
+    """Instalments of ``site`` past their date with something still due, oldest first."""
+    instalments = (
+        _instalments_with_paid()
+        .filter(invoice__site=site, invoice__kind=Invoice.Kind.INVOICE, due_on__lt=today)
+        .select_related("invoice__family", "invoice__season")
+        .order_by("invoice__family_id", "due_on", "pk")
+    )
+    late = []
+    for instalment in instalments:
+        instalment.paid = pricing.money(instalment.paid)
+        instalment.due = instalment.amount - instalment.credited - instalment.paid
+        if instalment.due > 0:
+            late.append(instalment)
+    return late

@@ -1,0 +1,56 @@
+"""billing_issue: a progress bar, a one-line summary, and running it twice issues nothing new."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from billing.models import Invoice
+from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
+from extranet.tests.factories import current_season
+from families.tests.factories import FamilyFactory, guardian_of
+from students.tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("billing_issue", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def site():
+    rules = BillingSettingsFactory()
+    tariff_grid(rules.site)
+    for _ in range(2):
+        family = FamilyFactory(site=rules.site)
+        guardian_of(family, is_payer=True)
+        enrol(StudentFactory(family=family))
+    return rules.site
+
+
+def test_billing_issue_twice_gives_nothing_new(site):
+    season = current_season().label
+    first, progress = run("--site", site.slug, "--season", season, "--no-pdf")
+    second, _err = run("--site", site.slug, "--season", season, "--no-pdf")
+
+    assert "2 factures (720,00 €)" in first
+    assert "2/2 familles" in progress
+    assert "(0,00 €)" in second
+    assert "2 familles déjà à jour" in second
+    assert Invoice.objects.count() == 2
+
+
+def test_a_dry_run_issues_nothing(site):
+    out, _err = run("--site", site.slug, "--season", current_season().label, "--dry-run")
+
+    assert out.startswith("Simulation, rien n'est émis.")
+    assert "2 factures" in out
+    assert not Invoice.objects.exists()
+
+
+def test_an_unknown_season_is_refused_in_french(site):
+    with pytest.raises(CommandError, match="Saison inconnue"):
+        run("--site", site.slug, "--season", "1999/2000")
