@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     # The base layer, then the feature apps in their declared order, then the shell.
     "extranet.base",
     "families",
@@ -203,9 +205,24 @@ for _key, _value in parse_email_url("EMAIL_URL", env_str("EMAIL_URL")).items():
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tutti <no-reply@tutti.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
-# Send after commit in a background thread (the page does not wait for the mail server);
-# the outbox and send_pending_emails catch whatever a thread could not send.
-EMAIL_SEND_IN_BACKGROUND = env_bool("EMAIL_SEND_IN_BACKGROUND", True)
+
+# Background work (Django's task API through the django-tasks backport). "database" queues
+# tasks in the database and `manage.py db_worker` runs them (systemd in production): a page
+# only inserts a row, never waits for the mail server. "immediate" runs a task as soon as it
+# is enqueued, in the same process: the demo and the tests, where nobody runs a worker.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASKS_BACKEND],
+        "QUEUES": ["default", "emails"],
+    }
+}
 
 # Uploads.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
