@@ -68,7 +68,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "extranet.shell.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server itself, hashed and compressed (the web server may still
+    # serve STATIC_ROOT directly: see docs/deploy.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +162,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# The load balancer's probe speaks plain HTTP to each server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Brute force (django-axes): 5 failures on one identifier of one site lock it for 15 minutes.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -188,13 +194,39 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 # Uploaded files are private: MEDIA_ROOT is outside static/ and has no public URL.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = None
+# FILE_STORAGE: "filesystem" (MEDIA_ROOT; shared between servers through NFS or similar) or
+# "s3" (an S3-compatible bucket through django-storages, private, short signed URLs).
+FILE_STORAGE = env_str("FILE_STORAGE", "filesystem")
+if FILE_STORAGE == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL"),
+            "region_name": env_str("S3_REGION"),
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "location": env_str("S3_PREFIX", ""),
+            # Private objects; a family gets a signed link valid one minute, after the view's check.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_URL_SECONDS", 60),
+            "file_overwrite": False,
+        },
+    }
+    if not _default_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL outside AWS).")
+else:
+    raise ImproperlyConfigured("FILE_STORAGE must be filesystem or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -240,9 +272,29 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Logs: one line per record on stderr (journald keeps it), with the request's id, as
+# key=value pairs (LOG_FORMAT=keyvalue, the default) or JSON (LOG_FORMAT=json).
+LOG_FORMAT = env_str("LOG_FORMAT", "keyvalue")
+_LOG_FORMATTERS = {
+    "keyvalue": "extranet.shell.requestid.KeyValueFormatter",
+    "json": "extranet.shell.requestid.JsonFormatter",
+}
+if LOG_FORMAT not in _LOG_FORMATTERS:
+    raise ImproperlyConfigured("LOG_FORMAT must be keyvalue or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "extranet.shell.requestid.RequestIdFilter"}},
+    "formatters": {"line": {"()": _LOG_FORMATTERS[LOG_FORMAT]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "line"}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The worker says which task it runs and how it ended.
+        "django_tasks": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
+    },
 }
+# Tasks queued for longer than this make /healthz say "degraded": no worker is running.
+HEALTHZ_TASK_LATE_SECONDS = env_int("HEALTHZ_TASK_LATE_SECONDS", 15 * 60)

@@ -20,6 +20,8 @@ TASKS = {
     }
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tutti-test-media-")
+# WhiteNoise reads STATIC_ROOT at start-up; tests never run collectstatic.
+STATIC_ROOT = tempfile.mkdtemp(prefix="tutti-test-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -17,6 +17,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "healthz",
 }
 FAMILY_ONLY = {"home", "password_change"}
 COVERED_URLS = PUBLIC | FAMILY_ONLY | {"logout"}
