@@ -13,10 +13,12 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.env import (
+    cache_is_shared,
     env_bool,
     env_int,
     env_list,
     env_str,
+    parse_cache_url,
     parse_database_url,
     parse_email_url,
     sqlite_database,
@@ -145,6 +147,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Caches and sessions: nothing a request needs lives in one process's memory when several
+# processes or servers serve the same families. CACHE_URL=redis://127.0.0.1:6379/0 (or
+# db://tutti_cache after `createcachetable`) is shared; the default local-memory cache is per
+# process and holds only what may differ between processes.
+CACHES = {"default": parse_cache_url("CACHE_URL", env_str("CACHE_URL"))}
+# SESSION_BACKEND: "db" (sessions in the database), "cached_db" (the database, read through the
+# shared cache: one cache hit instead of a query per request) or "cache" (the shared cache only).
+SESSION_BACKEND = env_str("SESSION_BACKEND", "cached_db" if cache_is_shared(CACHES["default"]) else "db")
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cache": "django.contrib.sessions.backends.cache",
+}
+if SESSION_BACKEND not in _SESSION_ENGINES:
+    raise ImproperlyConfigured("SESSION_BACKEND must be db, cached_db or cache.")
+if SESSION_BACKEND != "db" and not cache_is_shared(CACHES["default"]):
+    raise ImproperlyConfigured(
+        f"SESSION_BACKEND={SESSION_BACKEND} needs a cache every process shares: set CACHE_URL to "
+        "redis://… or db://…"
+    )
+SESSION_ENGINE = _SESSION_ENGINES[SESSION_BACKEND]
+
 # Sessions: 30 minutes idle, 12 hours at most (enforced by SessionExpiryMiddleware).
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_IDLE_TIMEOUT = 30 * 60
@@ -265,6 +289,8 @@ DOCUMENT_MAX_PIXELS = env_int("DOCUMENT_MAX_PIXELS", 40_000_000)
 DOCUMENT_SERVE_MODE = env_str("DOCUMENT_SERVE_MODE", "django")
 if DOCUMENT_SERVE_MODE not in {"django", "nginx", "apache"}:
     raise ImproperlyConfigured("DOCUMENT_SERVE_MODE must be django, nginx or apache.")
+if DOCUMENT_SERVE_MODE != "django" and FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured("DOCUMENT_SERVE_MODE=nginx or apache needs FILE_STORAGE=filesystem.")
 DOCUMENT_ACCEL_PREFIX = env_str("DOCUMENT_ACCEL_PREFIX", "/protected/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
