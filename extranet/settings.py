@@ -317,9 +317,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
-        # The worker says which task it runs and how it ended.
-        "django_tasks": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
-        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
+        # Every task's start and end are INFO lines: the worker shows them (db_worker -v 1 sets
+        # its own level); elsewhere, with the immediate backend, they would drown a command's output.
+        "django_tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
 # Tasks queued for longer than this make /healthz say "degraded": no worker is running.
