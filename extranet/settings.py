@@ -84,8 +84,8 @@ MIDDLEWARE = [
     "extranet.shell.middleware.PortalFamilyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a lockout into the French page.
-    "axes.middleware.AxesMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the French page (on POSTs only).
+    "extranet.shell.lockout.CredentialsLockoutMiddleware",
 ]
 
 ROOT_URLCONF = "extranet.urls"
@@ -126,7 +126,9 @@ AUTHENTICATION_BACKENDS = [
 # (site, identifier), so Django's "USERNAME_FIELD must be unique" check does not apply.
 # Failures are counted per identifier on purpose (see AXES_LOCKOUT_PARAMETERS): the lockout
 # protects one account whatever address the attacker uses, and expires after the cool-off.
-SILENCED_SYSTEM_CHECKS = ["auth.W004", "axes.W006"]
+# axes.W002 looks for its own middleware by name: extranet.shell.lockout runs a subclass of it,
+# only on POST requests (where credentials can be).
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "axes.W006", "axes.W002"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -9,7 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 
-from families.models import Family, Guardian
+from families.models import Family, Guardian, Membership
 
 SESSION_STARTED = "tutti_started_at"
 SESSION_SEEN = "tutti_seen_at"
@@ -53,11 +53,28 @@ class SessionExpiryMiddleware:
         return self.get_response(request)
 
 
+def _acting_membership(user, chosen: int | None) -> Membership | None:
+    """The guardian and the household it acts for, in one query (this runs on every request)."""
+    memberships = Membership.objects.select_related(
+        "guardian__site", "family__site", "family__payment_means"
+    ).filter(guardian__user=user)
+    if chosen is not None:
+        membership = memberships.filter(family_id=chosen).first()
+        if membership is not None:
+            return membership
+    return memberships.order_by("family_id").first()
+
+
 def _portal_guardian(request):
     user = request.user
     if not user.is_authenticated or not user.site_id:
         return None
 
+    membership = _acting_membership(user, request.session.get(SESSION_FAMILY))
+    if membership is not None:
+        membership.guardian.user = user
+        request._acting_family = membership.family
+        return membership.guardian
     return Guardian.objects.select_related("site").filter(user=user).first()
 
 
@@ -65,6 +82,8 @@ def _portal_family(request):
     guardian = request.guardian
     if guardian is None:
         return None
+    if getattr(request, "_acting_family", None) is not None:
+        return request._acting_family
 
     families = Family.objects.for_guardian(guardian).select_related("site", "payment_means")
     chosen = request.session.get(SESSION_FAMILY)
