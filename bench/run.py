@@ -11,7 +11,7 @@ only:
 
 1. every family page and the bare hello view (anonymous and logged in) at 10 and 50
    concurrent families: requests/s, p50, p95, and the ratios to the hello views;
-2. the opening rush: Locust, headless, RUSH_USERS families for RUSH_SECONDS (default 300 and
+2. the opening rush: Locust, headless, RUSH_USERS families for RUSH_SECONDS (default 60 and
    120 s) logging in, browsing, uploading one document and submitting each pupil's dossier;
    then a database check (no duplicate dossier, no course over capacity);
 3. queries per family page for 1 and 6 pupils; the secretariat's lists and searches; the
@@ -49,7 +49,7 @@ PYTHON = sys.executable
 FAMILIES = int(os.environ.get("BENCH_FAMILIES", 20000))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 5))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-RUSH_USERS = int(os.environ.get("RUSH_USERS", 300))
+RUSH_USERS = int(os.environ.get("RUSH_USERS", 60))
 RUSH_SECONDS = int(os.environ.get("RUSH_SECONDS", 120))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DATABASE = os.environ.get("BENCH_DATABASE", "tutti_bench")
@@ -300,9 +300,10 @@ def machine() -> str:
         )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     postgres = psql("SHOW server_version")[0][0]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, PostgreSQL {postgres}"
+        f"Python {platform.python_version()}, PostgreSQL {postgres}; load average at the end {load}"
     )
 
 
