@@ -99,8 +99,8 @@ def test_the_page_query_count_is_pinned(client, django_assert_num_queries):
     three_instalments(InvoiceFactory(family=family))
     client.get(reverse("billing:invoices"))
 
-    # Session, user, guardian, family (4); invoices, instalments with payments (2).
-    with django_assert_num_queries(6):
+    # Session, user, guardian with its family (3); invoices, instalments with payments (2).
+    with django_assert_num_queries(5):
         client.get(reverse("billing:invoices"))
 
 
