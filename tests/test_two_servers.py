@@ -44,7 +44,9 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 FAMILIES = 12
 CLIENTS = 4
 PASSWORD = "Demo2026x"
-DEADLINE = 45  # seconds for the whole load: a hung server fails the test instead of hanging it
+# A guard against a hung server, not a speed check: on a quiet machine the load takes ~20 s, on
+# a busy one several times that, and the outcome must not depend on it.
+DEADLINE = 300
 
 
 def free_port() -> int:
