@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-dev migrate messages catalogues seed lint format bench clean
+.PHONY: run test install install-dev install-bench migrate messages catalogues seed lint format bench bench-services restore-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -c requirements.lock -e ".[dev]"
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(PIP) install --quiet -c requirements.lock -e ".[dev,bench]"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
@@ -54,12 +59,23 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install-dev
+# Pages, rush, queries, admin lists, logins and memory under gunicorn + PostgreSQL, in one
+# table (also written to bench/RESULTS.md). Scale with BENCH_FAMILIES, BENCH_SECONDS,
+# RUSH_USERS, RUSH_SECONDS; BENCH_PG names the PostgreSQL server (see bench/run.py).
+bench: install-bench messages
+	$(PY) bench/run.py
+
+# The services' own benchmarks (seeding, import, uploads, re-enrolment under parallel workers).
+bench-services: install-dev
 	$(PY) bench/seed_families.py 2000
 	$(PY) bench/import_families.py
 	$(PY) bench/upload.py
 	$(PY) bench/reenrolment.py
 	$(PY) bench/billing.py
+
+# Back up a seeded database, restore the dump into a scratch database and compare them.
+restore-test: install messages
+	PYTHON=$(abspath $(PY)) deploy/restore_test.sh
 
 clean:
 	rm -rf $(VENV) var db.sqlite3*

@@ -13,11 +13,13 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.env import (
+    cache_is_shared,
     env_bool,
     env_int,
     env_json,
     env_list,
     env_str,
+    parse_cache_url,
     parse_database_url,
     parse_email_url,
     sqlite_database,
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # The base layer, then the feature apps in their declared order, then the shell.
     "extranet.base",
     "families",
@@ -68,7 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "extranet.shell.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server itself, hashed and compressed (the web server may still
+    # serve STATIC_ROOT directly: see docs/deploy.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Personal pages are never cached; a locked database answers a page that keeps what was typed.
     "extranet.shell.middleware.PrivatePagesMiddleware",
@@ -82,8 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "extranet.shell.middleware.TemporaryFailureMiddleware",
-    # Last, as django-axes asks: it turns a lockout into the French page.
-    "axes.middleware.AxesMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the French page (on POSTs only).
+    "extranet.shell.lockout.CredentialsLockoutMiddleware",
 ]
 
 ROOT_URLCONF = "extranet.urls"
@@ -122,7 +130,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Identifiers are unique per site, not globally: the backend above looks users up by
 # (site, identifier), so Django's "USERNAME_FIELD must be unique" check does not apply.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+# axes.W002 looks for its own middleware by name: extranet.shell.lockout runs a subclass of it,
+# only on POST requests (where credentials can be).
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "axes.W002"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -143,6 +153,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Caches and sessions: nothing a request needs lives in one process's memory when several
+# processes or servers serve the same families. CACHE_URL=redis://127.0.0.1:6379/0 (or
+# db://tutti_cache after `createcachetable`) is shared; the default local-memory cache is per
+# process and holds only what may differ between processes.
+CACHES = {"default": parse_cache_url("CACHE_URL", env_str("CACHE_URL"))}
+# SESSION_BACKEND: "db" (sessions in the database), "cached_db" (the database, read through the
+# shared cache: one cache hit instead of a query per request) or "cache" (the shared cache only).
+SESSION_BACKEND = env_str("SESSION_BACKEND", "cached_db" if cache_is_shared(CACHES["default"]) else "db")
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cache": "django.contrib.sessions.backends.cache",
+}
+if SESSION_BACKEND not in _SESSION_ENGINES:
+    raise ImproperlyConfigured("SESSION_BACKEND must be db, cached_db or cache.")
+if SESSION_BACKEND != "db" and not cache_is_shared(CACHES["default"]):
+    raise ImproperlyConfigured(
+        f"SESSION_BACKEND={SESSION_BACKEND} needs a cache every process shares: set CACHE_URL to "
+        "redis://… or db://…"
+    )
+SESSION_ENGINE = _SESSION_ENGINES[SESSION_BACKEND]
+
 # Sessions: 30 minutes idle, 12 hours at most (enforced by SessionExpiryMiddleware).
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_IDLE_TIMEOUT = 30 * 60
@@ -160,6 +192,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# The load balancer's probe speaks plain HTTP to each server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy (django-csp): everything from the site itself, no inline script or
 # style anywhere (templates, admin included), never framed except the admin's document preview
@@ -237,13 +271,39 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 # Uploaded files are private: MEDIA_ROOT is outside static/ and has no public URL.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = None
+# FILE_STORAGE: "filesystem" (MEDIA_ROOT; shared between servers through NFS or similar) or
+# "s3" (an S3-compatible bucket through django-storages, private, short signed URLs).
+FILE_STORAGE = env_str("FILE_STORAGE", "filesystem")
+if FILE_STORAGE == "filesystem":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL"),
+            "region_name": env_str("S3_REGION"),
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "location": env_str("S3_PREFIX", ""),
+            # Private objects; a family gets a signed link valid one minute, after the view's check.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("S3_URL_SECONDS", 60),
+            "file_overwrite": False,
+        },
+    }
+    if not _default_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL outside AWS).")
+else:
+    raise ImproperlyConfigured("FILE_STORAGE must be filesystem or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -254,9 +314,24 @@ for _key, _value in parse_email_url("EMAIL_URL", env_str("EMAIL_URL")).items():
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tutti <no-reply@tutti.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
-# Send after commit in a background thread (the page does not wait for the mail server);
-# the outbox and send_pending_emails catch whatever a thread could not send.
-EMAIL_SEND_IN_BACKGROUND = env_bool("EMAIL_SEND_IN_BACKGROUND", True)
+
+# Background work (Django's task API through the django-tasks backport). "database" queues
+# tasks in the database and `manage.py db_worker` runs them (systemd in production): a page
+# only inserts a row, never waits for the mail server. "immediate" runs a task as soon as it
+# is enqueued, in the same process: the demo and the tests, where nobody runs a worker.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASKS_BACKEND],
+        "QUEUES": ["default", "emails"],
+    }
+}
 
 # Uploads.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
@@ -267,6 +342,8 @@ DOCUMENT_MAX_PIXELS = env_int("DOCUMENT_MAX_PIXELS", 40_000_000)
 DOCUMENT_SERVE_MODE = env_str("DOCUMENT_SERVE_MODE", "django")
 if DOCUMENT_SERVE_MODE not in {"django", "nginx", "apache"}:
     raise ImproperlyConfigured("DOCUMENT_SERVE_MODE must be django, nginx or apache.")
+if DOCUMENT_SERVE_MODE != "django" and FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured("DOCUMENT_SERVE_MODE=nginx or apache needs FILE_STORAGE=filesystem.")
 DOCUMENT_ACCEL_PREFIX = env_str("DOCUMENT_ACCEL_PREFIX", "/protected/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -302,9 +379,30 @@ PAYMENTS_ONLINE_EXPIRE_AFTER_HOURS = env_int("PAYMENTS_ONLINE_EXPIRE_AFTER_HOURS
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Logs: one line per record on stderr (journald keeps it), with the request's id, as
+# key=value pairs (LOG_FORMAT=keyvalue, the default) or JSON (LOG_FORMAT=json).
+LOG_FORMAT = env_str("LOG_FORMAT", "keyvalue")
+_LOG_FORMATTERS = {
+    "keyvalue": "extranet.shell.requestid.KeyValueFormatter",
+    "json": "extranet.shell.requestid.JsonFormatter",
+}
+if LOG_FORMAT not in _LOG_FORMATTERS:
+    raise ImproperlyConfigured("LOG_FORMAT must be keyvalue or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "extranet.shell.requestid.RequestIdFilter"}},
+    "formatters": {"line": {"()": _LOG_FORMATTERS[LOG_FORMAT]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "line"}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Every task's start and end are INFO lines: the worker shows them (db_worker -v 1 sets
+        # its own level); elsewhere, with the immediate backend, they would drown a command's output.
+        "django_tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+    },
 }
+# Tasks queued for longer than this make /healthz say "degraded": no worker is running.
+HEALTHZ_TASK_LATE_SECONDS = env_int("HEALTHZ_TASK_LATE_SECONDS", 15 * 60)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from extranet.shell import views
+from extranet.shell import health, views
 
 admin.site.site_header = _("Tutti – secrétariat")
 admin.site.site_title = "Tutti"
@@ -32,4 +32,5 @@ urlpatterns = [
     path("facturation/", include("billing.urls")),
     path("enseignant/", include("students.teacher_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
@@ -111,7 +112,11 @@ class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     actions = [export_families]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(student_count=Count("students", distinct=True))
+        # A correlated count, computed for the page's rows only: a Count() over the join
+        # grouped every family of the site on each page view (tens of ms at 20,000 families).
+        pupils = Family._meta.get_field("students").related_model.objects.filter(family=OuterRef("pk"))
+        count = pupils.order_by().values("family").annotate(count=Count("pk")).values("count")
+        return super().get_queryset(request).annotate(student_count=Coalesce(Subquery(count), 0))
 
     def save_change(self, request, obj, *, version, values):
         services.update_family(family_id=obj.pk, actor=request.user, version=version, values=values)

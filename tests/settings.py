@@ -11,9 +11,17 @@ from extranet.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tests read django.core.mail.outbox right after the on-commit callbacks: send inline.
-EMAIL_SEND_IN_BACKGROUND = False
+# Tests read django.core.mail.outbox right after the on-commit callbacks: tasks run inline
+# (the worker's own tests switch to the database backend).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "emails"],
+    }
+}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tutti-test-media-")
+# WhiteNoise reads STATIC_ROOT at start-up; tests never run collectstatic.
+STATIC_ROOT = tempfile.mkdtemp(prefix="tutti-test-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

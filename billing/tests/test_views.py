@@ -99,9 +99,9 @@ def test_the_page_query_count_is_pinned(client, django_assert_num_queries):
     three_instalments(InvoiceFactory(family=family))
     client.get(reverse("billing:invoices"))
 
-    # Session, user, guardian, family (4); invoices, instalments with payments, lines (3);
+    # Session, user, guardian with its family (3); invoices, instalments with payments, lines (3);
     # payments, receipts (2); QF attestations (1); next season (1).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(reverse("billing:invoices"))
 
 

@@ -15,14 +15,14 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_tasks_db.models import DBTaskResult
 
 from extranet.base.audit import display_value, field_label
 from extranet.base.editing import StaleEditError
-from extranet.base.emails import deliver
+from extranet.base.emails import resend as resend_emails
 from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.models import (
     ChangeRecord,
@@ -451,30 +451,18 @@ class OutboundEmailAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
 
     @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
     def resend(self, request, queryset):
-        """Put the selected emails back in the queue and try them now (abandoned or already sent)."""
-        ids = list(queryset.values_list("pk", flat=True))
-        OutboundEmail.objects.filter(pk__in=ids).update(
-            state=OutboundEmail.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+        """Queue the selected emails again (abandoned or already sent); the worker sends them."""
+        queued = resend_emails(list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail remis dans la file d'envoi.",
+                "%(count)d e-mails remis dans la file d'envoi.",
+                queued,
+            )
+            % {"count": queued},
+            messages.SUCCESS,
         )
-        sent = sum(1 for email_id in ids if deliver(email_id))
-        failed = len(ids) - sent
-        if sent:
-            self.message_user(
-                request,
-                ngettext("%(count)d e-mail envoyé.", "%(count)d e-mails envoyés.", sent) % {"count": sent},
-                messages.SUCCESS,
-            )
-        if failed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d e-mail n'a pas pu partir : il sera retenté automatiquement.",
-                    "%(count)d e-mails n'ont pas pu partir : ils seront retentés automatiquement.",
-                    failed,
-                )
-                % {"count": failed},
-                messages.WARNING,
-            )
 
 
 @admin.register(ChangeRecord)
@@ -608,3 +596,9 @@ class VersionedAdminMixin(ServiceAdminMixin):
         except StaleEditError as error:
             error.unsaved = [(field_label(obj, name), display_value(obj, name)) for name in values]
             raise
+
+
+# The task queue's rows carry only ids and tracebacks, for no site in particular: the outbox is
+# what staff read (state, attempts, last error, "Renvoyer"), and ops watch the queue's backlog
+# on /healthz. django-tasks-db registers its own page; it is not one for a site's secretariat.
+admin.site.unregister(DBTaskResult)

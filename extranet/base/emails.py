@@ -1,8 +1,10 @@
 """Every email goes through here: three templates, rendered in French, sent after commit.
 
 The message is first stored in the outbox (``OutboundEmail``) inside the caller's
-transaction; delivery is tried once the transaction commits, and ``send_pending_emails``
-retries what the mail server refused, so an outage loses nothing.
+transaction; once it commits, a task (``send_queued_email``) is enqueued and the worker
+delivers it. A refused attempt enqueues the next one with a growing delay, the last refusal
+leaves the email "abandonné" in the admin (where "Renvoyer" queues it again), and
+``send_pending_emails`` re-queues whatever is due, so an outage loses nothing.
 
 The outbox is readable by staff, so it never holds a secret: a value that grants access (the
 link to choose a password) is passed as a ``SendTimeSecret``. The stored subject and bodies
@@ -14,10 +16,8 @@ no token), and the value is made when the email leaves, for every attempt and ev
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django import db
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -29,10 +29,14 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
+from django_tasks import task
 
 from extranet.base.models import OutboundEmail, User
 
 logger = logging.getLogger(__name__)
+
+# The task queue emails go through (settings.TASKS declares it; a worker may serve it alone).
+EMAIL_QUEUE = "emails"
 
 
 def _render_plain(template_name: str, context: dict) -> str:
@@ -151,21 +155,36 @@ def send_email(name: str, *, to: list[str] | str, context: dict) -> OutboundEmai
 
 
 def _deliver_after_commit(email_id: int) -> None:
-    if not settings.EMAIL_SEND_IN_BACKGROUND:
-        deliver(email_id)
-        return
-    # In a thread, so the page answers without waiting for the mail server (and a password
-    # reset answers in the same time whether or not an email leaves).
-    threading.Thread(target=_deliver_in_thread, args=(email_id,), daemon=True).start()
+    enqueue_delivery(email_id)
 
 
-def _deliver_in_thread(email_id: int) -> None:
+@task(queue_name=EMAIL_QUEUE)
+def send_queued_email(email_id: int) -> bool:
+    """The background task: one delivery attempt of one outbox email (see ``deliver``)."""
+    return deliver(email_id, only_if_due=True)
+
+
+def enqueue_delivery(email_id: int, *, run_after: datetime | None = None) -> bool:
+    """Hand one outbox email to the task runner; returns whether a task was queued.
+
+    With the database backend this inserts one row and returns: the worker talks to the mail
+    server, so no page and no admin action waits for it. With the immediate backend (demo,
+    tests) the attempt runs here, and only the emails of the current request do. A retry
+    (``run_after``) needs a backend that can defer; without one, ``send_pending_emails``
+    picks the email up when it is due. A failure to enqueue loses nothing either: the
+    outbox row stays pending and ``send_pending_emails`` queues it again.
+    """
+    queued = send_queued_email
+    if run_after is not None:
+        if not queued.get_backend().supports_defer:
+            return False
+        queued = queued.using(run_after=run_after)
     try:
-        deliver(email_id)
-    except Exception:  # the outbox keeps it; send_pending_emails retries
-        logger.exception("email %s: delivery thread failed", email_id)
-    finally:
-        db.connection.close()
+        queued.enqueue(email_id)
+    except Exception:
+        logger.exception("email %s: could not be queued, send_pending_emails will", email_id)
+        return False
+    return True
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -215,6 +234,8 @@ def deliver(email_id: int, *, only_if_due: bool = False) -> bool:
         else:
             email.next_attempt_at = timezone.now() + _backoff(email.attempts)
         email.save(update_fields=["last_error", "state", "next_attempt_at"])
+        if email.state == OutboundEmail.State.PENDING:
+            enqueue_delivery(email.pk, run_after=email.next_attempt_at)
         return False
     email.state = OutboundEmail.State.SENT
     email.sent_at = timezone.now()
@@ -223,13 +244,34 @@ def deliver(email_id: int, *, only_if_due: bool = False) -> bool:
     return True
 
 
-def deliver_due(*, now=None, limit: int = 500) -> tuple[int, int]:
-    """Retry every queued email whose next attempt is due. Returns (sent, still failing)."""
+def queue_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Queue again every pending email whose next attempt is due; returns their ids.
+
+    The safety net behind the retries the tasks schedule themselves: an email whose task was
+    lost (a worker killed while sending, a queue emptied by hand) is due again once its
+    sending lease expires. Queuing an email twice sends it once: each attempt claims the row.
+    """
     now = now or timezone.now()
     due = list(
         OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    sent = sum(1 for email_id in due if deliver(email_id, only_if_due=True))
-    return sent, len(due) - sent
+    for email_id in due:
+        enqueue_delivery(email_id)
+    return due
+
+
+def resend(email_ids: list[int]) -> int:
+    """Put emails back in the queue (abandoned or already sent) for a fresh series of attempts.
+
+    Only enqueues: the worker sends them, so the admin page answers at once even when the mail
+    server does not. Returns how many were queued.
+    """
+    with transaction.atomic():
+        count = OutboundEmail.objects.filter(pk__in=email_ids).update(
+            state=OutboundEmail.State.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+        )
+        for email_id in email_ids:
+            transaction.on_commit(lambda email_id=email_id: enqueue_delivery(email_id))
+    return count

@@ -155,3 +155,31 @@ def env_json(name: str, default):
         return json.loads(value)
     except json.JSONDecodeError as error:
         raise ImproperlyConfigured(f"{name} is not valid JSON: {error}.") from None
+
+
+def parse_cache_url(name: str, url: str | None) -> dict:
+    """``redis://host:6379/0`` (or ``rediss://``), ``db://table``, ``locmem://`` or ``dummy://``.
+
+    Only Redis and the database are shared between processes and servers: sessions and
+    anything else that must be the same on every server need one of them.
+    """
+    if not url or url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tutti"}
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"{name}={url!r} names no host.")
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db":
+        table = parts.netloc or parts.path.lstrip("/")
+        if not table.isidentifier():
+            raise ImproperlyConfigured(f"{name}={url!r}: name the cache table, e.g. db://tutti_cache.")
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"{name}={url!r}: use redis://host:6379/0, db://table, locmem:// or dummy://.")
+
+
+def cache_is_shared(cache: dict) -> bool:
+    return cache["BACKEND"].rsplit(".", 1)[-1] in {"RedisCache", "DatabaseCache"}

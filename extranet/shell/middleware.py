@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
-from families.models import Family, Guardian
+from families.models import Family, Guardian, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -61,25 +61,29 @@ class SessionExpiryMiddleware:
         return self.get_response(request)
 
 
-def _portal_guardian(request):
+def _acting_memberships(user) -> list[Membership]:
+    """The guardian's households with the guardian, in one query (this runs on every request)."""
+    return list(
+        Membership.objects.select_related("guardian__site", "family__site", "family__payment_means")
+        .filter(guardian__user=user)
+        .order_by("family_id")
+    )
+
+
+def _portal_scope(request) -> tuple[Guardian | None, Family | None, list[Family]]:
+    """The guardian, the family it acts for (chosen in the session, else the first) and all of theirs."""
     user = request.user
     if not user.is_authenticated or not user.site_id:
-        return None
-
-    return Guardian.objects.select_related("site").filter(user=user).first()
-
-
-def _portal_households(request) -> tuple[Family | None, list[Family]]:
-    """The family the guardian acts for (chosen in the session, else the first) and all of theirs."""
-    guardian = request.guardian
-    if guardian is None:
-        return None, []
-    households = list(
-        Family.objects.for_guardian(guardian).select_related("site", "payment_means").order_by("pk")
-    )
+        return None, None, []
+    memberships = _acting_memberships(user)
+    if not memberships:  # a guardian of no household yet (or not a guardian at all)
+        return Guardian.objects.select_related("site").filter(user=user).first(), None, []
+    guardian = memberships[0].guardian
+    guardian.user = user
+    households = [membership.family for membership in memberships]
     chosen = request.session.get(SESSION_FAMILY)
-    family = next((household for household in households if household.pk == chosen), None)
-    return (family or (households[0] if households else None)), households
+    family = next((household for household in households if household.pk == chosen), households[0])
+    return guardian, family, households
 
 
 class PortalFamilyMiddleware:
@@ -94,8 +98,7 @@ class PortalFamilyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.guardian = _portal_guardian(request)
-        request.family, request.households = _portal_households(request)
+        request.guardian, request.family, request.households = _portal_scope(request)
         return self.get_response(request)
 
 

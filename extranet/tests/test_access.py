@@ -17,6 +17,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "healthz",
 }
 FAMILY_ONLY = {"home", "password_change"}
 # switch_household: anonymous → login, staff → 403, a household not the guardian's → 404, GET → 405

@@ -209,7 +209,7 @@ def test_a_changelist_costs_the_same_whatever_the_number_of_rows(secretariat, la
     assert count_queries(secretariat, url) == before
 
 
-def test_resending_an_abandoned_email(secretariat, settings):
+def test_resending_an_abandoned_email(secretariat, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     email = OutboundEmailFactory(
         site=Family.objects.get(name="DEMO").site,
@@ -217,10 +217,11 @@ def test_resending_an_abandoned_email(secretariat, settings):
         attempts=8,
         to=["claire@example.fr"],
     )
-    response = secretariat.post(
-        changelist_url(OutboundEmail), {"action": "resend", "_selected_action": [email.pk]}, follow=True
-    )
-    assert "1 e-mail envoyé." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = secretariat.post(
+            changelist_url(OutboundEmail), {"action": "resend", "_selected_action": [email.pk]}, follow=True
+        )
+    assert "1 e-mail remis dans la file d&#x27;envoi." in response.content.decode()
     email.refresh_from_db()
     assert email.state == OutboundEmail.State.SENT
     assert [message.to for message in mail.outbox] == [["claire@example.fr"]]

@@ -11,13 +11,13 @@ from students.tests.factories import EnrolmentFactory, SchoolRecordFactory, Stud
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, guardian, family (4) + the page + session save (3).
+# Session, user, guardian with its family (3) + the page + session save (3).
 PAGES = {
     # news, next season, pupils, their school records; the documents and re-enrolment
     # to-do lists are counted by their own apps' tests and left out here.
-    "home": 8,
-    "password_change": 4,
-    "accessibility": 4,
+    "home": 7,
+    "password_change": 3,
+    "accessibility": 3,
 }
 
 

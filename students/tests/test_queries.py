@@ -17,14 +17,14 @@ from students.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Every page: session, user, guardian and family (4), then the page's own queries. The session
+# Every page: session, user, guardian with its family (3), then the page's own queries. The session
 # is not written back (activity is recorded at most once a minute).
 PAGES = {
-    "students:list": 7,  # pupils, current season, their courses
-    "students:identity": 9,  # pupil, next season, school record, civilities, school levels
-    "students:courses": 7,  # pupil, current season, courses
-    "students:history": 7,  # pupil, current season, past courses
-    "students:repertoire": 6,  # pupil, works
+    "students:list": 6,  # pupils, current season, their courses
+    "students:identity": 8,  # pupil, next season, school record, civilities, school levels
+    "students:courses": 6,  # pupil, current season, courses
+    "students:history": 6,  # pupil, current season, past courses
+    "students:repertoire": 5,  # pupil, works
 }
 
 

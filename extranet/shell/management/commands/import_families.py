@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
+from extranet.base.statistics import refresh_planner_statistics
 from extranet.shell.import_columns import columns_help
 from extranet.shell.imports import ImportFileError, ImportSummary, import_families, read_import_file
 
@@ -76,6 +77,8 @@ naissance."""
                 )
             finally:
                 bar.finish()
+            if not dry_run:
+                refresh_planner_statistics()
         except ImportFileError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

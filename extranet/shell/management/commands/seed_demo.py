@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
 from extranet.base.management.progress import ProgressBar
+from extranet.base.statistics import refresh_planner_statistics
 from extranet.shell.demo import (
     ADMIN_PASSWORD,
     DEMO_PASSWORD,
@@ -110,6 +111,7 @@ class Command(BaseCommand):
         added = add_generated_families(families, batch_size=batch_size, progress=bar.update if bar else None)
         if bar:
             bar.finish()
+        refresh_planner_statistics()
         elapsed = time.monotonic() - started
         rate = added.families / elapsed if elapsed else 0
         self.stdout.write(
