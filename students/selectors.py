@@ -33,7 +33,7 @@ def active_enrolments() -> QuerySet[Enrolment]:
 
 
 def current_courses(student: Student, season: Season | None) -> list[Enrolment]:
-    """Cours tab: the pupil's active courses this season."""
+    """Cours tab: the pupil's active courses of ``season`` (this one, or the next once re-enrolled)."""
     if season is None:
         return []
     return list(active_enrolments().filter(student=student, season=season))
