@@ -110,7 +110,10 @@ def student_reenrolment(request, student_id):
             "phase": phase,
             "dossier": dossier,
             "form": form,
-            "withdraw_form": WithdrawForm(initial={"version": dossier.version}) if dossier else None,
+            # Its own ids: the re-enrolment form on the same page has a "version" field too.
+            "withdraw_form": WithdrawForm(initial={"version": dossier.version}, auto_id="withdraw_%s")
+            if dossier
+            else None,
             "can_withdraw": dossier is not None
             and dossier.state in {dossier.State.DRAFT, dossier.State.SUBMITTED},
             "age_day": rules.age_reference_day(window.season) if window else None,

@@ -1,7 +1,10 @@
 """Template filters and tags of the portal: French phones, dates, elision, error titles."""
 
+import datetime
+
 from django import template
 from django.contrib.messages import ERROR
+from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext
 
 from extranet.base import dates
@@ -85,3 +88,16 @@ def error_title_prefix(context) -> str:
         if message.level >= ERROR:
             return gettext("Erreur : ")
     return ""
+
+
+@register.filter(name="iso_datetime")
+def iso_datetime(value) -> str:
+    """For ``<time datetime>``: ISO 8601 to the second ("2026-11-30T10:29:02+01:00"); HTML allows no
+    more than three digits of a second, and Django's ``date:"c"`` writes six."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(microsecond=0).isoformat()
+    return value.isoformat()
