@@ -132,6 +132,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "extranet.base.validators.PasswordCompositionValidator"},
+    {"NAME": "extranet.base.validators.PasswordNotReusedValidator"},
+    {"NAME": "extranet.base.validators.PasswordNotNamedAfterValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60  # the guides' reset link: valid 24 hours
 
