@@ -36,8 +36,9 @@ def student_reenrolment(request, student_id):
     form = offer = None
     if phase == selectors.OPEN and editable:
         offer = selectors.reenrolment_offer(student, window)
+        suggested = selectors.suggested_course_ids(student, offer)
         if request.method == "POST":
-            form = ReenrolmentForm(request.POST, offer=offer)
+            form = ReenrolmentForm(request.POST, offer=offer, suggested_ids=suggested)
             if form.is_valid():
                 data = form.cleaned_data
                 try:
@@ -61,7 +62,7 @@ def student_reenrolment(request, student_id):
                     # Keep what this guardian chose, show the saved dossier, and let them confirm.
                     posted = request.POST.copy()
                     posted["version"] = str(error.current.version)
-                    form = ReenrolmentForm(posted, offer=offer)
+                    form = ReenrolmentForm(posted, offer=offer, suggested_ids=suggested)
                     form.is_valid()
                     form.add_error(None, error.message)
                     dossier = selectors.dossier_for(student, window)
@@ -89,7 +90,9 @@ def student_reenrolment(request, student_id):
                         )
                     return here
         else:
-            form = ReenrolmentForm(initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer)
+            form = ReenrolmentForm(
+                initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer, suggested_ids=suggested
+            )
     elif request.method == "POST":
         if phase != selectors.OPEN and window is not None:
             messages.error(request, services.window_closed_message(window, now))
