@@ -8,9 +8,10 @@ from datetime import datetime
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from extranet.base import dates
 from extranet.base.models import Site
 from extranet.base.todo import TodoItem
 from reenrolment import rules
@@ -222,11 +223,8 @@ def students_expected(site: Site) -> QuerySet[Student]:
 
 
 def _datetime_text(value: datetime) -> str:
-    local = timezone.localtime(value)
-    return _("%(date)s à %(time)s") % {
-        "date": formats.date_format(local, "l j F Y"),
-        "time": formats.time_format(local, "H:i"),
-    }
+    """ "lundi 4 janvier 2027 à 23 h" (local time)."""
+    return dates.long_datetime(value, with_weekday=True)
 
 
 def window_dates_text(window: ReenrolmentWindow) -> str:

@@ -12,7 +12,7 @@ from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
 def family_students(family: Family, *, season: Season | None = None) -> QuerySet[Student]:
     """The family's pupils, each with ``current_enrolments`` (active courses of ``season``)."""
-    students = Student.objects.for_family(family).order_by("first_name", "pk")
+    students = Student.objects.for_family(family).select_related("civility").order_by("first_name", "pk")
     if season is not None:
         students = students.prefetch_related(
             Prefetch(

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from documents.demo import seed_documents
+from extranet.base.dates import long_date
 from extranet.base.models import (
     Civility,
     News,
@@ -103,8 +104,8 @@ def ensure_user(*, identifier: str, site: Site | None, password: str, **values) 
 
 SITES = {
     "malakoff": {
-        "name": "Malakoff",
-        "address": "Conservatoire de Malakoff, 12 rue Béranger",
+        "name": "Conservatoire de Malakoff",
+        "address": "12 rue Béranger",
         "postal_code": "92240",
         "city": "Malakoff",
         "contact_email": "conservatoire@malakoff.example.fr",
@@ -117,8 +118,8 @@ SITES = {
         "accessibility_status": "partial",
     },
     "sevre-loire": {
-        "name": "Sèvre Loire",
-        "address": "École de musique Sèvre Loire, 3 place de la Mairie",
+        "name": "École de musique Sèvre Loire",
+        "address": "3 place de la Mairie",
         "postal_code": "44190",
         "city": "Clisson",
         "contact_email": "ecole-musique@sevre-loire.example.fr",
@@ -312,8 +313,16 @@ def build_courses(catalogue: Catalogue) -> None:
                 previous = course
 
 
+def next_saturday(after: datetime.date) -> datetime.date:
+    """The first Saturday after ``after``: a demo date written with its weekday stays true."""
+    return after + datetime.timedelta(days=(5 - after.weekday()) % 7 or 7)
+
+
 def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
     malakoff, sevre_loire = catalogue.sites["malakoff"], catalogue.sites["sevre-loire"]
+    audition = long_date(
+        next_saturday(timezone.localdate(now) + datetime.timedelta(days=14)), with_weekday=True
+    )
     items = [
         (
             malakoff,
@@ -327,8 +336,8 @@ def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
         ),
         (
             malakoff,
-            "Audition de piano le samedi 13 juin",
-            "Les élèves de piano jouent à l'auditorium le samedi 13 juin à 15 h. Entrée libre, venez nombreux !",
+            "Audition de piano",
+            f"Les élèves de piano jouent à l'auditorium le {audition} à 15 h. Entrée libre, venez nombreux !",
             now - datetime.timedelta(days=10),
             None,
         ),
