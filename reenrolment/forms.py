@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentWindow
 from reenrolment.selectors import ReenrolmentOffer
-from reenrolment.services import WindowError, check_window_dates
+from reenrolment.services import WindowError, check_house_rules, check_window_dates
 from students.models import Course, CourseCategory
 
 Kind = ReenrolmentChoice.Kind
@@ -191,6 +191,8 @@ class ReenrolmentWindowForm(forms.ModelForm):
         opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
         if site and season and opens_at and closes_at:
             try:
+                if self.instance.pk is None:
+                    check_house_rules(site)
                 check_window_dates(
                     site=site,
                     season=season,

@@ -118,6 +118,19 @@ def check_window_dates(
         )
 
 
+def check_house_rules(site: Site) -> None:
+    """Families accept the house rules when they re-enrol: a site must publish them first."""
+    if not site.house_rules:
+        raise WindowError(
+            _(
+                "%(site)s n'a pas de règlement intérieur : les familles doivent pouvoir le lire avant de "
+                "l'accepter. Déposez-le dans l'administration (Sites, « Règlement intérieur ») puis ouvrez "
+                "la période."
+            )
+            % {"site": site.name}
+        )
+
+
 def open_window(
     *,
     site: Site,
@@ -136,6 +149,7 @@ def open_window(
         )
     if season.ends_on < timezone.localdate(now):
         raise WindowError(_("La saison %(season)s est terminée.") % {"season": season.label})
+    check_house_rules(site)
     with transaction.atomic():
         # One window creation per site at a time, so two ops cannot create overlapping windows.
         Site.objects.select_for_update().filter(pk=site.pk).first()

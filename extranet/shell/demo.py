@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
 from documents.demo import seed_documents
+from documents.models import DocumentType
 from extranet.base.dates import long_date
 from extranet.base.models import (
     Civility,
@@ -29,6 +31,7 @@ from extranet.base.models import (
     SocioProfessionalCategory,
     User,
 )
+from extranet.shell.demo_pdfs import blank_mandate_pdf, house_rules_pdf
 from extranet.shell.management.commands.setup_secretariat_group import setup_secretariat_group
 from families.models import BillingMode, Family, FamilySituation, Guardian, Membership
 from reenrolment.demo import seed_reenrolments
@@ -265,6 +268,22 @@ def build_sites(catalogue: Catalogue) -> None:
         catalogue.sites[slug] = site
         for name, address in POLES[slug]:
             catalogue.poles[(slug, name)] = upsert(Pole, {"site": site, "name": name}, {"address": address})
+
+
+MANDATE_CODE = "mandat-prelevement"  # fixtures/document_types.json
+
+
+def build_house_rules(catalogue: Catalogue) -> None:
+    """Each demo site's règlement intérieur, and the blank SEPA mandate the Documents page
+    offers, as PDFs made by the project; kept once made (running again changes nothing)."""
+    for site in catalogue.sites.values():
+        if not site.house_rules:
+            filename, content = house_rules_pdf(site)
+            site.house_rules.save(filename, ContentFile(content), save=True)
+    mandate = DocumentType.objects.filter(code=MANDATE_CODE).first()
+    if mandate is not None and not mandate.blank_form:
+        filename, content = blank_mandate_pdf(catalogue.sites["malakoff"])
+        mandate.blank_form.save(filename, ContentFile(content), save=True)
 
 
 def build_seasons(catalogue: Catalogue) -> None:
@@ -725,6 +744,7 @@ def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
     catalogue = Catalogue()
     with transaction.atomic():
         build_sites(catalogue)
+        build_house_rules(catalogue)
         build_seasons(catalogue)
         build_courses(catalogue)
         build_news(catalogue, now=now)

@@ -25,7 +25,7 @@ def run(*args):
 def site():
     current_season()
     next_season()
-    return SiteFactory(slug="malakoff", name="Conservatoire de Malakoff")
+    return SiteFactory(slug="malakoff", name="Conservatoire de Malakoff", with_house_rules=True)
 
 
 def test_opens_a_window_at_the_given_paris_times(site):
@@ -110,3 +110,15 @@ def test_a_duplicate_window_is_refused_even_in_dry_run(site):
     WindowFactory(site=site)
     with pytest.raises(CommandError):
         run("--site", "malakoff", "--season", "2026/2027", "--dry-run")
+
+
+def test_a_site_without_house_rules_is_refused_even_in_a_dry_run():
+    current_season()
+    next_season()
+    SiteFactory(slug="vanves", name="Conservatoire de Vanves")
+
+    for extra in ([], ["--dry-run"]):
+        with pytest.raises(CommandError) as refused:
+            run("--site", "vanves", "--season", "2026/2027", *extra)
+        assert "Conservatoire de Vanves n'a pas de règlement intérieur" in str(refused.value)
+    assert not ReenrolmentWindow.objects.exists()

@@ -6,7 +6,13 @@ from django.utils.translation import gettext
 
 from extranet.base.management.sites import add_site_argument, site_from_option
 from reenrolment.management.base import get_season, local, parse_datetime
-from reenrolment.services import DEFAULT_WINDOW_LENGTH, WindowError, check_window_dates, open_window
+from reenrolment.services import (
+    DEFAULT_WINDOW_LENGTH,
+    WindowError,
+    check_house_rules,
+    check_window_dates,
+    open_window,
+)
 
 
 class Command(BaseCommand):
@@ -44,6 +50,7 @@ class Command(BaseCommand):
                         gettext("La date de fermeture (%(closes)s) est déjà passée.")
                         % {"closes": local(closes_at)}
                     )
+                check_house_rules(site)
                 check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
             else:
                 open_window(site=site, season=season, opens_at=opens_at, closes_at=closes_at, now=now)
