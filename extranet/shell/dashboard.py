@@ -14,7 +14,6 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from documents.models import Document
@@ -89,9 +88,7 @@ def queues(user) -> list[Queue]:
     """What waits for the secretariat, each a link to the list filtered the same way."""
     dossiers = scope_to_staff(Reenrolment.objects.filter(state=Reenrolment.State.SUBMITTED), user).count()
     documents = scope_to_staff(Document.objects.filter(state=Document.State.SUBMITTED), user).count()
-    waiting = scope_to_staff(
-        Reenrolment.objects.filter(state=Reenrolment.State.WAITLISTED), user
-    ).count()
+    waiting = scope_to_staff(Reenrolment.objects.filter(state=Reenrolment.State.WAITLISTED), user).count()
     return [
         Queue(
             ngettext(
@@ -110,9 +107,7 @@ def queues(user) -> list[Queue]:
             _changelist("documents_document", "state=submitted"),
         ),
         Queue(
-            ngettext(
-                "%(count)s dossier en liste d'attente", "%(count)s dossiers en liste d'attente", waiting
-            )
+            ngettext("%(count)s dossier en liste d'attente", "%(count)s dossiers en liste d'attente", waiting)
             % {"count": waiting},
             waiting,
             _changelist("reenrolment_reenrolment", "state__exact=waitlisted"),
@@ -189,4 +184,3 @@ def campaign(window: ReenrolmentWindow) -> Campaign:
 
 def staff_dashboard(user) -> Dashboard:
     return Dashboard(queues=queues(user), campaigns=[campaign(w) for w in campaign_windows(user)])
-
