@@ -134,7 +134,10 @@ class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             _("Prélèvement SEPA (créancier)"),
             {"fields": ("sepa_creditor_name", "sepa_creditor_identifier", "sepa_iban", "sepa_bic")},
         ),
-        (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
+        (
+            _("Accessibilité"),
+            {"fields": ("accessibility_status", "accessibility_audited_on", "accessibility_audit_rate")},
+        ),
     )
 
     def has_add_permission(self, request):
