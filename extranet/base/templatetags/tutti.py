@@ -101,3 +101,15 @@ def iso_datetime(value) -> str:
             value = timezone.localtime(value)
         return value.replace(microsecond=0).isoformat()
     return value.isoformat()
+
+
+@register.filter(name="first_lesson")
+def first_lesson(course):
+    """The date of a weekly course's first lesson: the first of its weekday from the season's start."""
+    weekday = getattr(course, "weekday", None)
+    season = getattr(course, "season", None)
+    if not weekday or season is None:
+        return None
+    start = season.starts_on
+    # Weekday: 1 = Monday (students.models.Weekday); date.weekday(): 0 = Monday.
+    return start + datetime.timedelta(days=(weekday - 1 - start.weekday()) % 7)
