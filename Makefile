@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-dev migrate messages catalogues seed lint format bench clean
+.PHONY: run test install install-dev migrate messages catalogues seed lint format bench screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(VENV)/.installed: $(PY) pyproject.toml requirements.lock
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -c requirements.lock -e ".[dev]"
 	touch $@
+
+# Development settings for every manage.py command (DEBUG=1…): see .env.example.
+.env:
+	cp .env.example .env
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -31,7 +35,7 @@ catalogues: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py french_plurals
 
 run: export DEBUG = 1
-run: install messages
+run: .env install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -44,6 +48,10 @@ run: install messages
 
 test: install-dev messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), taken by Chromium at phone and desk width.
+screenshots: install-dev messages
+	TUTTI_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:randomly tests/test_screenshots.py
 
 lint: install-dev
 	$(VENV)/bin/lint-imports --no-cache

@@ -4,6 +4,7 @@ Every variable is read through ``extranet.base.env``: a value that cannot be und
 start-up with a message that names the variable.
 """
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,10 +20,16 @@ from extranet.base.env import (
     env_str,
     parse_database_url,
     parse_email_url,
+    read_env_file,
     sqlite_database,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development: a .env file beside manage.py (copy .env.example) sets DEBUG=1 and the like for
+# every command; the real environment always wins. TUTTI_ENV_FILE names another file, or ""
+# for none (the tests). Production sets real environment variables and has no .env.
+read_env_file(os.environ.get("TUTTI_ENV_FILE", BASE_DIR / ".env") or "")
 
 DEBUG = env_bool("DEBUG", False)
 

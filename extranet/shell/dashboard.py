@@ -26,6 +26,7 @@ CHART_WIDTH = 640
 DAYS_HEIGHT = 160
 BAR_ROW = 22
 LABEL_WIDTH = 220
+MAX_DAY_BAR = 48
 
 
 @dataclass
@@ -147,6 +148,7 @@ def campaign(window: ReenrolmentWindow) -> Campaign:
         days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
         result.day_max = max(per_day.values())
         slot = CHART_WIDTH / len(days)
+        bar_width = min(slot * 0.8, MAX_DAY_BAR)
         for index, day in enumerate(days):
             count = per_day.get(day, 0)
             height = (DAYS_HEIGHT - 20) * count / result.day_max
@@ -154,9 +156,9 @@ def campaign(window: ReenrolmentWindow) -> Campaign:
                 DayBar(
                     day=day,
                     count=count,
-                    x=round(index * slot + slot * 0.1, 1),
+                    x=round(index * slot + (slot - bar_width) / 2, 1),
                     y=round(DAYS_HEIGHT - 20 - height, 1),
-                    width=round(slot * 0.8, 1),
+                    width=round(bar_width, 1),
                     height=round(height, 1),
                 )
             )
