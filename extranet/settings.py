@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "extranet.base.axes_app.AxesConfig",  # django-axes, named in French in the admin
     # The base layer, then the feature apps in their declared order, then the shell.
     "extranet.base",
     "families",

@@ -106,12 +106,12 @@ class FamilyAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     )
     ordering = ("name",)
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("site", "name", "external_reference")}),
         (_("Adresse"), {"fields": ("address", "postal_code", "city")}),
         (_("Facturation"), {"fields": ("billing_mode", "payment_means", "family_quotient")}),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at")}),
     )
     # students/admin.py adds the pupils between the guardians and the history.
     inlines = [FamilyMembershipInline, ChangeRecordInline]
@@ -167,7 +167,7 @@ class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("last_name", "first_name", "user__identifier", "email", "mobile", "families__name")
     ordering = ("last_name", "first_name")
     autocomplete_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("site", "user")}),
         (
@@ -187,7 +187,7 @@ class GuardianAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             _("Coordonnées"),
             {"fields": ("address", "postal_code", "city", "phone_home", "phone_work", "mobile", "email")},
         ),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at")}),
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
     actions = [export_guardians]
