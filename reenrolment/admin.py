@@ -73,7 +73,9 @@ class HistoryInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInlin
     def change(self, obj):
         # "brouillon → en attente de validation": the states as the secretariat says them.
         states = dict(Reenrolment.State.choices)
-        return f"{states.get(obj.old_state, obj.old_state or '—')} → {states.get(obj.new_state, obj.new_state)}"
+        return (
+            f"{states.get(obj.old_state, obj.old_state or '—')} → {states.get(obj.new_state, obj.new_state)}"
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
