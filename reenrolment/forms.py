@@ -168,7 +168,27 @@ class WithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+# Ready-made refusal reasons the secretariat picks, then edits for the family.
+REFUSAL_REASONS = [
+    _("Le dossier est arrivé après la clôture de la période de réinscription."),
+    _("Le cours demandé ne correspond pas à l'âge de l'élève au 31 décembre."),
+    _("Le cours demandé est réservé aux élèves non débutants dans cette discipline."),
+    _(
+        "Les cours demandés ont lieu sur deux pôles différents : tous les cours d'un élève ont lieu sur un seul pôle."
+    ),
+    _("Les droits d'inscription de la saison précédente restent impayés : contactez le secrétariat."),
+    _("Ce dossier est en double : une autre demande a déjà été envoyée pour cet élève."),
+]
+
+
 class DecisionReasonForm(forms.Form):
+    preset = forms.TypedChoiceField(
+        label=_("Motif type"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Choisissez un motif type : il est recopié ci-dessous, où vous pouvez le modifier."),
+    )
     reason = forms.CharField(
         label=_("Motif (envoyé à la famille)"),
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
@@ -177,7 +197,23 @@ class DecisionReasonForm(forms.Form):
 
     def __init__(self, *args, required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required
+        self.reason_required = required
+        self.fields["reason"].required = False
+        self.fields["preset"].choices = [("", _("— aucun —"))] + [
+            (index, text) for index, text in enumerate(REFUSAL_REASONS)
+        ]
+        self.fields["preset"].widget.attrs["data-tutti-reason-for"] = "id_reason"
+
+    def clean(self):
+        cleaned = super().clean()
+        # Without JavaScript the picked reason is not copied into the text: use it as it is.
+        if not cleaned.get("reason") and cleaned.get("preset") is not None:
+            cleaned["reason"] = str(REFUSAL_REASONS[cleaned["preset"]])
+        if self.reason_required and not cleaned.get("reason") and "reason" not in self.errors:
+            self.add_error(
+                "reason", _("Saisissez le motif envoyé à la famille, ou choisissez un motif type.")
+            )
+        return cleaned
 
 
 class ReenrolmentWindowForm(forms.ModelForm):
