@@ -79,6 +79,19 @@ def update_family_details(
                 changes=changes,
                 also_to=[old_email] if old_email and old_email != locked_guardian.email else [],
             )
+        if family_changes:
+            # The billing choice commits the payer: a payer who did not make the change is told.
+            payers = Guardian.objects.filter(memberships__family=family, memberships__is_payer=True).exclude(
+                pk=locked_guardian.pk
+            )
+            for payer in payers:
+                acknowledge_changes(
+                    guardian=payer,
+                    site=family.site,
+                    subject_label=_("votre famille"),
+                    changes=family_changes,
+                    changed_by=locked_guardian,
+                )
     return changes
 
 
@@ -95,8 +108,12 @@ def acknowledge_changes(
     subject_label: str,
     changes: list[FieldChange],
     also_to: Iterable[str] = (),
+    changed_by: Guardian | None = None,
 ) -> None:
-    """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after."""
+    """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after.
+
+    ``changed_by``: another guardian made the change (the payer is told of a new billing choice).
+    """
     recipients = [guardian.email, *also_to]
     send_email(
         "changes_acknowledgement",
@@ -107,5 +124,6 @@ def acknowledge_changes(
             "subject_label": subject_label,
             "changes": changes,
             "changed_at": timezone.localtime(),
+            "changed_by": changed_by,
         },
     )
