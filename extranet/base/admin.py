@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -120,8 +122,24 @@ class PoleInline(SiteScopedAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
+class UnlinkedFileInput(forms.ClearableFileInput):
+    """The current file by its name only: uploads have no public URL (MEDIA_URL is None). Its
+    template lives in this app (extranet/base/templates), where the form renderer looks."""
+
+    template_name = "admin/widgets/unlinked_file.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return value.name.rsplit("/", 1)[-1]
+        return None
+
+
 @admin.register(Site)
 class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = {models.FileField: {"widget": UnlinkedFileInput}}
     list_display = ("name", "slug", "city", "contact_email", "contact_phone", "house_rules_version")
     search_fields = ("name", "slug", "city")
     prepopulated_fields = {"slug": ("name",)}

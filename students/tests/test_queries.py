@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "students:list": 7,  # pupils, current season, their courses
     "students:identity": 9,  # pupil, next season, school record, civilities, school levels
-    "students:courses": 7,  # pupil, current season, courses
+    "students:courses": 9,  # pupil, current season, courses, next season, its courses (once re-enrolled)
     "students:history": 7,  # pupil, current season, past courses
     "students:repertoire": 6,  # pupil, works
 }
