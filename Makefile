@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test install install-dev install-bench migrate messages catalogues seed lint format bench bench-services restore-test clean
+.PHONY: run test install install-dev install-bench migrate messages catalogues seed lint format bench bench-services restore-test screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(PIP) install --quiet -c requirements.lock -e ".[dev,bench]"
 	touch $@
 
+# Development settings for every manage.py command (DEBUG=1…): see .env.example.
+.env:
+	cp .env.example .env
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-bench: $(VENV)/.installed-bench
@@ -36,7 +40,7 @@ catalogues: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py french_plurals
 
 run: export DEBUG = 1
-run: install messages
+run: .env install messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -49,6 +53,10 @@ run: install messages
 
 test: install-dev messages
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), taken by Chromium at phone and desk width.
+screenshots: install-dev messages
+	TUTTI_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:randomly tests/test_screenshots.py
 
 lint: install-dev
 	$(VENV)/bin/lint-imports --no-cache

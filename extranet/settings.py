@@ -4,6 +4,7 @@ Every variable is read through ``extranet.base.env``: a value that cannot be und
 start-up with a message that names the variable.
 """
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -22,10 +23,16 @@ from extranet.base.env import (
     parse_cache_url,
     parse_database_url,
     parse_email_url,
+    read_env_file,
     sqlite_database,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Development: a .env file beside manage.py (copy .env.example) sets DEBUG=1 and the like for
+# every command; the real environment always wins. TUTTI_ENV_FILE names another file, or ""
+# for none (the tests). Production sets real environment variables and has no .env.
+read_env_file(os.environ.get("TUTTI_ENV_FILE", BASE_DIR / ".env") or "")
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -57,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "extranet.base.axes_app.AxesConfig",  # django-axes, named in French in the admin
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -146,6 +153,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "extranet.base.validators.PasswordCompositionValidator"},
+    {"NAME": "extranet.base.validators.PasswordNotReusedValidator"},
+    {"NAME": "extranet.base.validators.PasswordNotNamedAfterValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60  # the guides' reset link: valid 24 hours
 

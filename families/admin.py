@@ -100,12 +100,12 @@ class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     )
     ordering = ("name",)
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("site", "name", "external_reference")}),
         (_("Adresse"), {"fields": ("address", "postal_code", "city")}),
         (_("Facturation"), {"fields": ("billing_mode", "payment_means", "family_quotient")}),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "edited_version")}),
     )
     # students/admin.py adds the pupils between the guardians and the history.
     inlines = [FamilyMembershipInline, ChangeRecordInline]
@@ -168,7 +168,7 @@ class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin)
     search_fields = ("last_name", "first_name", "user__identifier", "email", "mobile", "families__name")
     ordering = ("last_name", "first_name")
     autocomplete_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("site", "user")}),
         (
@@ -188,7 +188,7 @@ class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin)
             _("Coordonnées"),
             {"fields": ("address", "postal_code", "city", "phone_home", "phone_work", "mobile", "email")},
         ),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "edited_version")}),
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
     actions = [export_guardians]

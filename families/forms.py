@@ -63,7 +63,7 @@ class GuardianForm(PortalFormMixin, forms.Form):
         label=_("Catégorie socio-professionnelle"), required=False
     )
     address = forms.CharField(
-        label=_("Adresse"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "street-address"})
+        label=_("Adresse"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "address-line1"})
     )
     postal_code = PostalCodeField(label=_("Code postal"))
     city = forms.CharField(

@@ -90,6 +90,19 @@ def update_family_details(
                 changes=changes,
                 former_email=old_email,
             )
+        if family_changes:
+            # The billing choice commits the payer: a payer who did not make the change is told.
+            payers = Guardian.objects.filter(memberships__family=family, memberships__is_payer=True).exclude(
+                pk=locked_guardian.pk
+            )
+            for payer in payers:
+                acknowledge_changes(
+                    guardian=payer,
+                    site=family.site,
+                    subject_label=_("votre famille"),
+                    changes=family_changes,
+                    changed_by=locked_guardian,
+                )
     return changes
 
 
@@ -152,13 +165,16 @@ def acknowledge_changes(
     changes: list[FieldChange],
     former_email: str = "",
     by_staff: bool = False,
+    also_to: Iterable[str] = (),
+    changed_by: Guardian | None = None,
 ) -> None:
     """The acknowledgement of receipt the law of 12 April 2000 asks for: each field, before and after.
 
     ``former_email``: the address a change of email leaves behind is told too, in case the change
     was not its owner's. ``by_staff``: the secretariat made the change, and the family is told so.
+    ``changed_by``: another guardian made the change (the payer is told of a new billing choice).
     """
-    recipients = [guardian.email, former_email]
+    recipients = [guardian.email, former_email, *also_to]
     send_email(
         "changes_acknowledgement",
         to=[address for address in dict.fromkeys(recipients) if address],
@@ -169,6 +185,7 @@ def acknowledge_changes(
             "changes": changes,
             "changed_at": timezone.localtime(),
             "by_staff": by_staff,
+            "changed_by": changed_by,
         },
     )
 

@@ -113,9 +113,17 @@ class ChoiceInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline
 class HistoryInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = ReenrolmentStateChange
     extra = 0
-    fields = ["at", "old_state", "new_state", "actor", "reason"]
+    fields = ["at", "change", "actor", "reason"]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique (qui, quand, pourquoi)")
+
+    @admin.display(description=gettext_lazy("changement"))
+    def change(self, obj):
+        # "brouillon → en attente de validation": the states as the secretariat says them.
+        states = dict(Reenrolment.State.choices)
+        return (
+            f"{states.get(obj.old_state, obj.old_state or '—')} → {states.get(obj.new_state, obj.new_state)}"
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -255,8 +263,8 @@ class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         "complete_at",
         "decided_at",
         "refusal_reason",
-        "version",
     ]
+    # The dossier's version (optimistic locking) is internal: never shown.
     fields = readonly_fields
 
     def get_queryset(self, request):

@@ -77,9 +77,11 @@ class ReenrolmentForm(forms.Form):
     )
     accept_house_rules = forms.BooleanField(label=_("J'accepte le règlement intérieur"), required=False)
 
-    def __init__(self, *args, offer: ReenrolmentOffer, **kwargs):
+    def __init__(self, *args, offer: ReenrolmentOffer, suggested_ids: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer = offer
+        # Courses the rules allow this pupil (selectors.suggested_course_ids); None: all of them.
+        self.suggested_ids = suggested_ids
         self.fields["continued"].choices = [
             (c.enrolment.pk, c.enrolment.course.name)
             for c in offer.continuations
@@ -107,27 +109,85 @@ class ReenrolmentForm(forms.Form):
         widgets = {str(w.data["value"]): w for w in self["continued"]}
         return [(c, widgets.get(str(c.enrolment.pk))) for c in self.offer.continuations]
 
-    def wish_groups(self) -> list[tuple]:
-        """The catalogue by pôle, then by kind of course: [(pole, [(category label, [(course, checkbox)])])]."""
+    def _wish_rows(self) -> list[tuple]:
         widgets = {str(w.data["value"]): w for w in self["wishes"]}
+        return [
+            (course, course_details(course), widgets[str(course.pk)])
+            for course in self.offer.wishable_courses
+        ]
+
+    def _is_suggested(self, course: Course) -> bool:
+        return self.suggested_ids is None or course.pk in self.suggested_ids
+
+    def suggested_groups(self) -> list[tuple]:
+        """The courses the rules allow, grouped as the guides group them (éveil, parcours
+        découverte, instrument, pratique collective, culture musicale, adultes):
+        [(category label, [(course, details, checkbox)])]."""
+        order = {value: index for index, (value, _label) in enumerate(CourseCategory.choices)}
+        labels = dict(CourseCategory.choices)
+        rows = [row for row in self._wish_rows() if self._is_suggested(row[0])]
+        poles = {course.pole_id for course, _details, _widget in rows}
+        groups: dict[str, list] = {}
+        for course, details, widget in sorted(rows, key=lambda row: order.get(row[0].category, len(order))):
+            if len(poles) > 1:
+                details = [course.pole.name, *details]
+            groups.setdefault(course.category, []).append((course, details, widget))
+        return [(labels.get(category, category), courses) for category, courses in groups.items()]
+
+    def other_groups(self) -> list[tuple]:
+        """The rest of the catalogue, by pôle then kind of course: [(pole, [(label, [(course, details, checkbox)])])]."""
         labels = dict(CourseCategory.choices)
         groups: list[tuple] = []
-        for course in self.offer.wishable_courses:
+        for course, details, widget in self._wish_rows():
+            if self._is_suggested(course):
+                continue
             if not groups or groups[-1][0] != course.pole:
                 groups.append((course.pole, []))
             categories = groups[-1][1]
             label = labels.get(course.category, course.category)
             if not categories or categories[-1][0] != label:
                 categories.append((label, []))
-            categories[-1][1].append((course, course_details(course), widgets[str(course.pk)]))
+            categories[-1][1].append((course, details, widget))
         return groups
+
+    def other_count(self) -> int:
+        return sum(1 for course in self.offer.wishable_courses if not self._is_suggested(course))
+
+    def other_chosen(self) -> bool:
+        """A course of "Autres cours" is ticked (saved draft, or a refused submit): show it open."""
+        chosen = {str(value) for value in (self["wishes"].value() or [])}
+        return any(
+            str(course.pk) in chosen
+            for course in self.offer.wishable_courses
+            if not self._is_suggested(course)
+        )
 
 
 class WithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+# Ready-made refusal reasons the secretariat picks, then edits for the family.
+REFUSAL_REASONS = [
+    _("Le dossier est arrivé après la clôture de la période de réinscription."),
+    _("Le cours demandé ne correspond pas à l'âge de l'élève au 31 décembre."),
+    _("Le cours demandé est réservé aux élèves non débutants dans cette discipline."),
+    _(
+        "Les cours demandés ont lieu sur deux pôles différents : tous les cours d'un élève ont lieu sur un seul pôle."
+    ),
+    _("Les droits d'inscription de la saison précédente restent impayés : contactez le secrétariat."),
+    _("Ce dossier est en double : une autre demande a déjà été envoyée pour cet élève."),
+]
+
+
 class DecisionReasonForm(forms.Form):
+    preset = forms.TypedChoiceField(
+        label=_("Motif type"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Choisissez un motif type : il est recopié ci-dessous, où vous pouvez le modifier."),
+    )
     reason = forms.CharField(
         label=_("Motif (envoyé à la famille)"),
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
@@ -136,4 +196,20 @@ class DecisionReasonForm(forms.Form):
 
     def __init__(self, *args, required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required
+        self.reason_required = required
+        self.fields["reason"].required = False
+        self.fields["preset"].choices = [("", _("— aucun —"))] + [
+            (index, text) for index, text in enumerate(REFUSAL_REASONS)
+        ]
+        self.fields["preset"].widget.attrs["data-tutti-reason-for"] = "id_reason"
+
+    def clean(self):
+        cleaned = super().clean()
+        # Without JavaScript the picked reason is not copied into the text: use it as it is.
+        if not cleaned.get("reason") and cleaned.get("preset") is not None:
+            cleaned["reason"] = str(REFUSAL_REASONS[cleaned["preset"]])
+        if self.reason_required and not cleaned.get("reason") and "reason" not in self.errors:
+            self.add_error(
+                "reason", _("Saisissez le motif envoyé à la famille, ou choisissez un motif type.")
+            )
+        return cleaned

@@ -243,3 +243,32 @@ def _age_limits_text(course: Course) -> str:
     if course.min_age is not None:
         return _("aux élèves de %(min)s ans et plus") % {"min": course.min_age}
     return _("aux élèves de %(max)s ans au plus") % {"max": course.max_age}
+
+
+def course_fits(
+    *,
+    course: Course,
+    age: int | None,
+    past_discipline_ids: set[int],
+    played_instrument: bool,
+    pole_id: int | None,
+) -> bool:
+    """Whether the rules above let a pupil take ``course`` on its own: age on the reference day,
+    level (courses closed to beginners) and pôle (``pole_id``: the pôle of the pupil's other
+    courses, None when free). The Réinscription wishes offer these courses first.
+
+    Combination rules (one éveil course, instrument with a collective practice…) depend on the
+    whole choice and stay with ``check_course_rules``.
+    """
+    if pole_id is not None and course.pole_id != pole_id:
+        return False
+    if course.min_age is not None or course.max_age is not None:
+        if age is None:
+            return False
+        if (course.min_age is not None and age < course.min_age) or (
+            course.max_age is not None and age > course.max_age
+        ):
+            return False
+    if not course.beginners_allowed and course.discipline_id not in past_discipline_ids:
+        return course.category == CourseCategory.COLLECTIVE and played_instrument
+    return True

@@ -8,13 +8,15 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from extranet.base import dates
 from extranet.base.models import Site
 from extranet.base.todo import TodoItem
+from reenrolment import rules
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
-from students.models import Course, Enrolment, Student
+from students.models import Course, CourseCategory, Enrolment, Student
 
 # The phases of the Réinscription tab.
 NO_WINDOW = "none"
@@ -159,6 +161,43 @@ def reenrolment_offer(
     )
 
 
+def past_courses(student: Student, season) -> tuple[set[int], bool]:
+    """Disciplines the pupil followed here before ``season``, and whether one was a music
+    instrument course (the rules' "non débutant"). One query."""
+    rows = list(
+        Enrolment.objects.filter(student=student, season__starts_on__lt=season.starts_on)
+        .values_list("course__discipline_id", "course__category", "course__discipline__is_dance")
+        .distinct()
+    )
+    played = any(
+        category in {CourseCategory.INSTRUMENT, CourseCategory.ADULT} and not is_dance
+        for _discipline, category, is_dance in rows
+    )
+    return {discipline for discipline, _category, _dance in rows}, played
+
+
+def suggested_course_ids(student: Student, offer: ReenrolmentOffer) -> set[int]:
+    """The wishable courses the rules allow this pupil (age, level, pôle): offered first, the
+    others behind "Autres cours". One query (the pupil's past courses)."""
+    season = offer.window.season
+    past_disciplines, played_instrument = past_courses(student, season)
+    poles = {c.next_course.pole_id for c in offer.continuations if c.next_course is not None}
+    poles |= {c.enrolment.course.pole_id for c in offer.continuations}
+    pole_id = poles.pop() if len(poles) == 1 else None
+    age = student.age_on(rules.age_reference_day(season))
+    return {
+        course.pk
+        for course in offer.wishable_courses
+        if rules.course_fits(
+            course=course,
+            age=age,
+            past_discipline_ids=past_disciplines,
+            played_instrument=played_instrument,
+            pole_id=pole_id,
+        )
+    }
+
+
 def dossier_for(student: Student, window: ReenrolmentWindow | None) -> Reenrolment | None:
     """The pupil's dossier in ``window`` with its choices (two queries), or None."""
     if window is None:
@@ -196,11 +235,8 @@ def students_expected(site: Site) -> QuerySet[Student]:
 
 
 def _datetime_text(value: datetime) -> str:
-    local = timezone.localtime(value)
-    return _("%(date)s à %(time)s") % {
-        "date": formats.date_format(local, "l j F Y"),
-        "time": formats.time_format(local, "H:i"),
-    }
+    """ "lundi 4 janvier 2027 à 23 h" (local time)."""
+    return dates.long_datetime(value, with_weekday=True)
 
 
 def window_dates_text(window: ReenrolmentWindow) -> str:

@@ -113,6 +113,19 @@ def check_window_dates(
         )
 
 
+def check_house_rules(site: Site) -> None:
+    """Families accept the house rules when they re-enrol: a site must publish them first."""
+    if not site.house_rules:
+        raise WindowError(
+            _(
+                "%(site)s n'a pas de règlement intérieur : les familles doivent pouvoir le lire avant de "
+                "l'accepter. Déposez-le dans l'administration (Sites, « Règlement intérieur ») puis ouvrez "
+                "la période."
+            )
+            % {"site": site.name}
+        )
+
+
 def check_new_window(
     *, site: Site, season: Season, opens_at: datetime, closes_at: datetime, now: datetime | None = None
 ) -> None:
@@ -125,6 +138,7 @@ def check_new_window(
         )
     if season.ends_on < timezone.localdate(now):
         raise WindowError(_("La saison %(season)s est terminée.") % {"season": season.label}, field="season")
+    check_house_rules(site)
     check_window_dates(site=site, season=season, opens_at=opens_at, closes_at=closes_at)
 
 

@@ -37,13 +37,18 @@ def student_reenrolment(request, student_id):
     form = offer = None
     if phase == selectors.OPEN and editable:
         offer = selectors.reenrolment_offer(student, window)
+        suggested = selectors.suggested_course_ids(student, offer)
         if request.method == "POST":
-            form, finished, current = _save(request, student=student, window=window, offer=offer)
+            form, finished, current = _save(
+                request, student=student, window=window, offer=offer, suggested=suggested
+            )
             if finished:
                 return here
             dossier = current or dossier
         else:
-            form = ReenrolmentForm(initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer)
+            form = ReenrolmentForm(
+                initial=ReenrolmentForm.initial_from(dossier, offer), offer=offer, suggested_ids=suggested
+            )
     elif request.method == "POST":
         if phase != selectors.OPEN and window is not None:
             messages.error(request, services.window_closed_message(window, now))
@@ -64,7 +69,10 @@ def student_reenrolment(request, student_id):
             "phase": phase,
             "dossier": dossier,
             "form": form,
-            "withdraw_form": WithdrawForm(initial={"version": dossier.version}) if dossier else None,
+            # Its own ids: the re-enrolment form on the same page has a "version" field too.
+            "withdraw_form": WithdrawForm(initial={"version": dossier.version}, auto_id="withdraw_%s")
+            if dossier
+            else None,
             "can_withdraw": dossier is not None
             and dossier.state in {dossier.State.DRAFT, dossier.State.SUBMITTED},
             "age_day": rules.age_reference_day(window.season) if window else None,
@@ -73,10 +81,10 @@ def student_reenrolment(request, student_id):
     )
 
 
-def _save(request, *, student, window, offer):
+def _save(request, *, student, window, offer, suggested):
     """Valider (or Enregistrer le brouillon): (the form, whether the request is finished — saved,
     or refused with a message — and the dossier as it now stands if another guardian saved it)."""
-    form = ReenrolmentForm(request.POST, offer=offer)
+    form = ReenrolmentForm(request.POST, offer=offer, suggested_ids=suggested)
     if not form.is_valid():
         return form, False, None
     data = form.cleaned_data
@@ -100,7 +108,7 @@ def _save(request, *, student, window, offer):
         # Keep what this guardian chose, show the saved dossier, and let them confirm.
         posted = request.POST.copy()
         posted["version"] = str(error.current.version)
-        form = ReenrolmentForm(posted, offer=offer)
+        form = ReenrolmentForm(posted, offer=offer, suggested_ids=suggested)
         form.is_valid()
         show_domain_error(error, form=form)
         return form, False, selectors.dossier_for(student, window)

@@ -105,7 +105,7 @@ class StudentAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     )
     ordering = ("last_name", "first_name")
     autocomplete_fields = ("family",)
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("family", "civility", "last_name", "first_name", "birth_date", "birth_place")}),
         (
@@ -123,7 +123,7 @@ class StudentAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Autorisations"), {"fields": ("image_rights",)}),
-        (_("Suivi"), {"fields": ("created_at", "updated_at", "version", "edited_version")}),
+        (_("Suivi"), {"fields": ("created_at", "updated_at", "edited_version")}),
     )
     inlines = [SchoolRecordInline, StudentEnrolmentInline, RepertoireEntryInline, ChangeRecordInline]
     actions = [export_students]

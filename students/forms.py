@@ -51,7 +51,7 @@ class StudentIdentityForm(PortalFormMixin, forms.Form):
         label=_("Adresse"),
         max_length=255,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     postal_code = PostalCodeField(label=_("Code postal"), required=False)
     city = forms.CharField(

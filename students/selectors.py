@@ -12,7 +12,7 @@ from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
 def family_students(family: Family, *, season: Season | None = None) -> QuerySet[Student]:
     """The family's pupils, each with ``current_enrolments`` (active courses of ``season``)."""
-    students = Student.objects.for_family(family).order_by("first_name", "pk")
+    students = Student.objects.for_family(family).select_related("civility").order_by("first_name", "pk")
     if season is not None:
         students = students.prefetch_related(
             Prefetch(
@@ -33,7 +33,7 @@ def active_enrolments() -> QuerySet[Enrolment]:
 
 
 def current_courses(student: Student, season: Season | None) -> list[Enrolment]:
-    """Cours tab: the pupil's active courses this season."""
+    """Cours tab: the pupil's active courses of ``season`` (this one, or the next once re-enrolled)."""
     if season is None:
         return []
     return list(active_enrolments().filter(student=student, season=season))

@@ -81,6 +81,8 @@ def identity(request, student_id):
 def courses(request, student_id):
     student = get_student_or_404(request, student_id)
     season = Season.objects.current()
+    # Once a re-enrolment is validated, next season's courses exist: show them first.
+    next_season = Season.objects.next()
     return render(
         request,
         "students/courses.html",
@@ -89,6 +91,8 @@ def courses(request, student_id):
             "student_tab": "courses",
             "season": season,
             "enrolments": selectors.current_courses(student, season),
+            "next_season": next_season,
+            "next_enrolments": selectors.current_courses(student, next_season),
         },
     )
 

@@ -47,3 +47,16 @@ def log_in(page, base_url, identifier):
     page.get_by_label("Mot de passe").fill("Motdepasse1")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Accueil", level=1)).to_be_visible()
+
+
+def open_main_menu(page):
+    """On a phone the main tabs sit behind the Menu button: open it (nothing to do on a desk)."""
+    menu = page.get_by_role("navigation", name="Menu principal")
+    toggle = menu.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        # Bootstrap animates the opening: wait until the list stands still.
+        expect(menu.locator("#tutti-tabs")).to_have_class(re.compile(r"\bshow\b"))
+        expect(menu.locator("#tutti-tabs")).not_to_have_class(re.compile(r"\bcollapsing\b"))
+    return menu

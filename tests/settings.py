@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# A developer's .env (DEBUG=1, another database…) never reaches the tests.
+os.environ["TUTTI_ENV_FILE"] = ""
 
 from extranet.settings import *  # noqa: E402,F403
 

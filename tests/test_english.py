@@ -143,7 +143,7 @@ def test_django_serves_every_english_translation(catalogue):
 def test_login_page_in_english_for_an_english_browser(client):
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert '<html lang="en">' in page
+    assert '<html lang="en" class="no-js">' in page
     assert "Log in" in page
     assert "Username" in page
     assert "Password" in page
@@ -170,7 +170,7 @@ def test_login_errors_in_english_for_an_english_browser(client):
 def test_login_page_stays_french_otherwise(client, headers):
     page = client.get(reverse("login"), **headers).content.decode()
 
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr" class="no-js">' in page
     assert "Se connecter" in page
     assert "Identifiant" in page
     assert "Mot de passe perdu" in page

@@ -12,6 +12,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
@@ -219,8 +220,24 @@ class PoleInline(SiteScopedAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
+class UnlinkedFileInput(forms.ClearableFileInput):
+    """The current file by its name only: uploads have no public URL (MEDIA_URL is None). Its
+    template lives in this app (extranet/base/templates), where the form renderer looks."""
+
+    template_name = "admin/widgets/unlinked_file.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return value.name.rsplit("/", 1)[-1]
+        return None
+
+
 @admin.register(Site)
 class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = {models.FileField: {"widget": UnlinkedFileInput}}
     list_display = ("name", "slug", "city", "contact_email", "contact_phone", "house_rules_version")
     search_fields = ("name", "slug", "city")
     prepopulated_fields = {"slug": ("name",)}
@@ -233,7 +250,10 @@ class SiteAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             _("Prélèvement SEPA (créancier)"),
             {"fields": ("sepa_creditor_name", "sepa_creditor_identifier", "sepa_iban", "sepa_bic")},
         ),
-        (_("Accessibilité"), {"fields": ("accessibility_status", "accessibility_audited_on")}),
+        (
+            _("Accessibilité"),
+            {"fields": ("accessibility_status", "accessibility_audited_on", "accessibility_audit_rate")},
+        ),
         (_("Calendrier scolaire"), {"fields": ("zone",)}),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -183,3 +184,31 @@ def parse_cache_url(name: str, url: str | None) -> dict:
 
 def cache_is_shared(cache: dict) -> bool:
     return cache["BACKEND"].rsplit(".", 1)[-1] in {"RedisCache", "DatabaseCache"}
+
+
+def read_env_file(path) -> list[str]:
+    """Load ``NAME=value`` lines of a development ``.env`` file into the environment.
+
+    Variables already set win (the file never overrides the real environment); blank lines and
+    ``#`` comments are skipped; quotes around a value are removed. A line that is not
+    ``NAME=value`` stops start-up with its line number. Returns the names it set.
+    """
+    file = Path(path)
+    if not file.is_file():
+        return []
+    loaded = []
+    for number, raw in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip().removeprefix("export ").strip()
+        if not sep or not name.isidentifier():
+            raise ImproperlyConfigured(f"{file}, line {number}: expected NAME=value, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if name not in os.environ:
+            os.environ[name] = value
+            loaded.append(name)
+    return loaded

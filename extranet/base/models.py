@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -57,6 +57,18 @@ class Site(models.Model):
         default="partial",
     )
     accessibility_audited_on = models.DateField(_("date de l'audit RGAA"), null=True, blank=True)
+    accessibility_audit_rate = models.DecimalField(
+        _("taux de conformité de l'audit RGAA (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Le pourcentage de critères RGAA respectés selon l'audit. Sans date ni taux d'audit, la "
+            "déclaration indique « non conforme », comme l'exige le RGAA."
+        ),
+    )
     zone = models.CharField(
         _("zone de vacances scolaires"),
         max_length=1,
@@ -72,6 +84,18 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def accessibility_audited(self) -> bool:
+        return self.accessibility_audited_on is not None and self.accessibility_audit_rate is not None
+
+    @property
+    def accessibility_state(self) -> str:
+        """The state the statement may declare: "none" (non conforme) until an audit is recorded."""
+        return self.accessibility_status if self.accessibility_audited else "none"
+
+    def get_accessibility_state_display(self) -> str:
+        return dict(self._meta.get_field("accessibility_status").flatchoices)[self.accessibility_state]
 
 
 class Pole(models.Model):

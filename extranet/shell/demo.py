@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
 from billing.demo import seed_billing
 from documents.demo import seed_documents
+from documents.models import DocumentType
+from extranet.base.dates import long_date
 from extranet.base.models import (
     Civility,
     News,
@@ -29,6 +32,7 @@ from extranet.base.models import (
     SocioProfessionalCategory,
     User,
 )
+from extranet.shell.demo_pdfs import blank_mandate_pdf, house_rules_pdf
 from extranet.shell.management.commands.setup_secretariat_group import setup_secretariat_group
 from families.models import BillingMode, Family, FamilySituation, Guardian, Membership
 from reenrolment.demo import seed_reenrolments
@@ -121,8 +125,8 @@ def ensure_user(*, identifier: str, site: Site | None, password: str, **values) 
 
 SITES = {
     "malakoff": {
-        "name": "Malakoff",
-        "address": "Conservatoire de Malakoff, 12 rue Béranger",
+        "name": "Conservatoire de Malakoff",
+        "address": "12 rue Béranger",
         "postal_code": "92240",
         "city": "Malakoff",
         "contact_email": "conservatoire@malakoff.example.fr",
@@ -135,8 +139,8 @@ SITES = {
         "accessibility_status": "partial",
     },
     "sevre-loire": {
-        "name": "Sèvre Loire",
-        "address": "École de musique Sèvre Loire, 3 place de la Mairie",
+        "name": "École de musique Sèvre Loire",
+        "address": "3 place de la Mairie",
         "postal_code": "44190",
         "city": "Clisson",
         "contact_email": "ecole-musique@sevre-loire.example.fr",
@@ -283,6 +287,22 @@ def build_sites(catalogue: Catalogue) -> None:
             catalogue.poles[(slug, name)] = upsert(Pole, {"site": site, "name": name}, {"address": address})
 
 
+MANDATE_CODE = "mandat-prelevement"  # fixtures/document_types.json
+
+
+def build_house_rules(catalogue: Catalogue) -> None:
+    """Each demo site's règlement intérieur, and the blank SEPA mandate the Documents page
+    offers, as PDFs made by the project; kept once made (running again changes nothing)."""
+    for site in catalogue.sites.values():
+        if not site.house_rules:
+            filename, content = house_rules_pdf(site)
+            site.house_rules.save(filename, ContentFile(content), save=True)
+    mandate = DocumentType.objects.filter(code=MANDATE_CODE).first()
+    if mandate is not None and not mandate.blank_form:
+        filename, content = blank_mandate_pdf(catalogue.sites["malakoff"])
+        mandate.blank_form.save(filename, ContentFile(content), save=True)
+
+
 def build_seasons(catalogue: Catalogue) -> None:
     # Only one current and one next season may exist: move the flags to the demo's seasons.
     Season.objects.exclude(label=CURRENT).filter(is_current=True).update(is_current=False)
@@ -329,8 +349,16 @@ def build_courses(catalogue: Catalogue) -> None:
                 previous = course
 
 
+def next_saturday(after: datetime.date) -> datetime.date:
+    """The first Saturday after ``after``: a demo date written with its weekday stays true."""
+    return after + datetime.timedelta(days=(5 - after.weekday()) % 7 or 7)
+
+
 def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
     malakoff, sevre_loire = catalogue.sites["malakoff"], catalogue.sites["sevre-loire"]
+    audition = long_date(
+        next_saturday(timezone.localdate(now) + datetime.timedelta(days=14)), with_weekday=True
+    )
     items = [
         (
             malakoff,
@@ -344,8 +372,8 @@ def build_news(catalogue: Catalogue, *, now: datetime.datetime) -> None:
         ),
         (
             malakoff,
-            "Audition de piano le samedi 13 juin",
-            "Les élèves de piano jouent à l'auditorium le samedi 13 juin à 15 h. Entrée libre, venez nombreux !",
+            "Audition de piano",
+            f"Les élèves de piano jouent à l'auditorium le {audition} à 15 h. Entrée libre, venez nombreux !",
             now - datetime.timedelta(days=10),
             None,
         ),
@@ -734,6 +762,7 @@ def build_demo(*, now: datetime.datetime | None = None) -> DemoSummary:
     catalogue = Catalogue()
     with transaction.atomic():
         build_sites(catalogue)
+        build_house_rules(catalogue)
         build_seasons(catalogue)
         build_courses(catalogue)
         build_news(catalogue, now=now)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.forms import FrenchEmailField
 from extranet.base.models import Site
+from extranet.base.validators import password_help_text
 
 # --- Login -----------------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ class NewPasswordMixin:
     def setup_new_password_fields(self) -> None:
         self.fields["new_password1"].label = self.new_password_labels["new_password1"]
         self.fields["new_password2"].label = self.new_password_labels["new_password2"]
-        self.fields["new_password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["new_password1"].help_text = password_help_text()
         self.fields["new_password2"].help_text = _("Saisissez le même mot de passe, pour vérification.")
         self.fields["new_password1"].error_messages["required"] = _("Saisissez le nouveau mot de passe.")
         self.fields["new_password2"].error_messages["required"] = _(

@@ -32,6 +32,14 @@ class SiteFactory(factory.django.DjangoModelFactory):
     contact_phone = "0146000000"
     house_rules_version = "2026-1"
 
+    class Params:
+        # A site that publishes its règlement intérieur: needed to open a re-enrolment window.
+        with_house_rules = factory.Trait(
+            house_rules=factory.django.FileField(
+                filename="reglement-interieur.pdf", data=b"%PDF-1.4\n%%EOF\n"
+            )
+        )
+
 
 class PoleFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -63,7 +63,10 @@ def run(command, *args):
 def sites():
     current_season()
     next_season()
-    return SiteFactory(slug="malakoff", name=MALAKOFF), SiteFactory(slug="sevre-loire", name=LOIRE)
+    return (
+        SiteFactory(slug="malakoff", name=MALAKOFF, with_house_rules=True),
+        SiteFactory(slug="sevre-loire", name=LOIRE, with_house_rules=True),
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -73,7 +73,7 @@ def test_long_datetime_reads_naturally_in_french_and_english(settings):
 
     moment = timezone.make_aware(datetime.datetime(2027, 1, 4, 23, 0))
     with translation.override("fr"):
-        assert long_datetime(moment) == "4 janvier 2027 à 23:00"
-        assert long_datetime(moment, "weekday") == "lundi 4 janvier 2027 à 23:00"
+        assert long_datetime(moment) == "4 janvier 2027 à 23 h"
+        assert long_datetime(moment, "weekday") == "lundi 4 janvier 2027 à 23 h"
     with translation.override("en"):
         assert long_datetime(moment, "weekday") == "Monday 4 January 2027 at 23:00"

@@ -14,7 +14,7 @@ TABS = ["Accueil", "Famille", "Élèves", "Facturation", "Accessibilité", "Mot 
 
 
 def main_menu(page):
-    start = page.index('<nav class="container" aria-label="Menu principal">')
+    start = page.index('<nav class="container tutti-nav" aria-label="Menu principal">')
     return page[start : page.index("</nav>", start)]
 
 
@@ -60,5 +60,5 @@ def test_the_page_is_made_for_phones(client):
     page = client.get(reverse("home")).content.decode()
 
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr" class="no-js">' in page
     assert 'href="#contenu">Aller au contenu</a>' in page

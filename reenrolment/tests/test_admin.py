@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -215,6 +216,7 @@ def test_an_overlapping_window_is_refused_in_the_admin(secretariat, window):
     from extranet.tests.factories import SeasonFactory
 
     later = SeasonFactory(start_year=2027, is_next=False)
+    window.site.house_rules.save("reglement.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     opens = timezone.localtime(window.opens_at + datetime.timedelta(days=1))
     closes = opens + datetime.timedelta(days=3)
     response = secretariat.post(

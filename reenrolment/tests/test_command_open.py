@@ -25,7 +25,7 @@ def run(*args):
 def site():
     current_season()
     next_season()
-    return SiteFactory(slug="malakoff", name="Conservatoire de Malakoff")
+    return SiteFactory(slug="malakoff", name="Conservatoire de Malakoff", with_house_rules=True)
 
 
 def test_opens_a_window_at_the_given_paris_times(site):
@@ -110,3 +110,67 @@ def test_a_duplicate_window_is_refused_even_in_dry_run(site):
     WindowFactory(site=site)
     with pytest.raises(CommandError):
         run("--site", "malakoff", "--season", "2026/2027", "--dry-run")
+
+
+def test_a_site_without_house_rules_is_refused_even_in_a_dry_run():
+    current_season()
+    next_season()
+    SiteFactory(slug="vanves", name="Conservatoire de Vanves")
+
+    for extra in ([], ["--dry-run"]):
+        with pytest.raises(CommandError) as refused:
+            run("--site", "vanves", "--season", "2026/2027", *extra)
+        assert "Conservatoire de Vanves n'a pas de règlement intérieur" in str(refused.value)
+    assert not ReenrolmentWindow.objects.exists()
+
+
+def test_until_extends_an_open_window(site):
+    window = WindowFactory(site=site)
+
+    out = run("--site", "malakoff", "--season", "2026/2027", "--until", "2027-01-31 23:00")
+
+    window.refresh_from_db()
+    assert window.closes_at == datetime.datetime(2027, 1, 31, 23, 0, tzinfo=PARIS)
+    assert out.strip() == (
+        "Période prolongée pour Conservatoire de Malakoff, saison 2026/2027 : jusqu'au 31/01/2027 23:00 (heure de Paris)."
+    )
+
+
+def test_until_reopens_a_closed_window(site):
+    now = datetime.datetime.now(tz=PARIS)
+    window = WindowFactory(
+        site=site, opens_at=now - datetime.timedelta(days=20), closes_at=now - datetime.timedelta(days=2)
+    )
+
+    out = run("--site", "malakoff", "--season", "2026/2027", "--until", "2027-01-31 23:00")
+
+    window.refresh_from_db()
+    assert window.is_open(now)
+    assert out.startswith("Période rouverte pour Conservatoire de Malakoff")
+
+
+def test_until_in_a_dry_run_changes_nothing(site):
+    window = WindowFactory(site=site)
+    closes = window.closes_at
+
+    out = run("--site", "malakoff", "--season", "2026/2027", "--until", "2027-01-31 23:00", "--dry-run")
+
+    window.refresh_from_db()
+    assert window.closes_at == closes
+    assert out.startswith("Simulation : Période prolongée")
+
+
+def test_until_in_the_past_is_refused(site):
+    WindowFactory(site=site)
+
+    with pytest.raises(CommandError) as refused:
+        run("--site", "malakoff", "--season", "2026/2027", "--until", "2020-01-31 23:00")
+
+    assert "est déjà passée" in str(refused.value)
+
+
+def test_until_without_a_window_opens_one_until_that_date(site):
+    run("--site", "malakoff", "--season", "2026/2027", "--until", "2027-01-31 23:00")
+
+    window = ReenrolmentWindow.objects.get()
+    assert window.closes_at == datetime.datetime(2027, 1, 31, 23, 0, tzinfo=PARIS)

@@ -72,7 +72,7 @@ def test_sending_emails_every_guardian_a_confirmation_with_the_summary(
     message = mail.outbox[0]
     assert (
         message.subject
-        == "Réinscription de Emma " + ctx.family.name.upper() + " pour 2026/2027 : en attente de validation"
+        == "Réinscription d'Emma " + ctx.family.name.upper() + " pour 2026/2027 : en attente de validation"
     )
     assert set(message.to) == {ctx.guardian.email, other.email}
     assert "Piano cycle 1" in message.body and "Chœur d'enfants" in message.body

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from extranet.base import dates
 from extranet.tests.factories import PoleFactory, StaffUserFactory
 from extranet.tests.portal import log_in
 from families.tests.factories import guardian_of
@@ -58,7 +59,7 @@ def test_before_the_window_the_tab_shows_its_dates(client, ctx):
     page = client.get(ctx.url).content.decode()
     local = timezone.localtime(ctx.window.opens_at)
     assert "sera ouverte du" in page
-    assert f"{local:%H:%M}" in page and str(local.year) in page
+    assert dates.clock(local) in page and str(local.year) in page
     assert 'name="continued"' not in page
 
 
@@ -96,13 +97,46 @@ def test_a_pupil_without_courses_sees_aucun_cours_attribue(client, ctx):
     assert "Aucun cours attribué." in page
 
 
-def test_the_catalogue_is_grouped_by_pole(client, ctx):
-    PoleFactory(site=ctx.site, name="Pôle Sèvre")
-    ctx.next_course("Violon", category=C.INSTRUMENT, pole=ctx.site.poles.get(name="Pôle Sèvre"))
+def test_courses_of_another_pole_wait_behind_autres_cours(client, ctx):
+    sevre = PoleFactory(site=ctx.site, name="Pôle Sèvre")
+    ctx.next_course("Violon", category=C.INSTRUMENT, pole=sevre)
     page = client.get(ctx.url).content.decode()
-    centre = page.index('<legend class="h6 float-none w-auto px-1 mb-1">Pôle Centre</legend>')
-    sevre = page.index('<legend class="h6 float-none w-auto px-1 mb-1">Pôle Sèvre</legend>')
-    assert centre < sevre < page.index("Violon")
+    others = page.index("<summary>Autres cours (1 cours")
+    assert page.index("Chœur d&#x27;enfants") < others
+    assert others < page.index('<legend class="h6 mb-1">Pôle Sèvre</legend>') < page.index("Violon")
+
+
+def test_a_13_year_old_is_offered_what_the_rules_allow_first(client, ctx):
+    ctx.student.birth_date = datetime.date(2013, 5, 1)  # 13 on 31 December 2026
+    ctx.student.save()
+    eveil = ctx.next_course("Éveil musical 4-5 ans", category=C.EVEIL, min_age=4, max_age=5)
+    adults = ctx.next_course("Piano adultes", category=C.ADULT, min_age=18)
+    advanced = ctx.next_course("Orchestre symphonique", category=C.INSTRUMENT, beginners_allowed=False)
+    theory = ctx.next_course("Formation musicale 2e cycle", category=C.CULTURE, min_age=11, max_age=15)
+
+    page = client.get(ctx.url).content.decode()
+
+    others = page.index("<summary>Autres cours (3 cours")
+    for course in (ctx.choir, theory):
+        assert page.index(f'value="{course.pk}"') < others
+    for course in (eveil, adults, advanced):
+        assert page.index(f'value="{course.pk}"') > others
+    # Grouped as the guides group them: collective practice before musical culture.
+    assert page.index(">Pratique collective</legend>") < page.index(
+        ">Culture musicale / formation musicale</legend>"
+    )
+    assert '<details class="tutti-more border rounded px-2 mt-2">' in page  # closed: nothing ticked there
+
+
+def test_autres_cours_opens_when_one_of_them_is_ticked(client, ctx):
+    adults = ctx.next_course("Piano adultes", category=C.ADULT, min_age=18)
+    ctx.student.birth_date = datetime.date(2013, 5, 1)
+    ctx.student.save()
+
+    page = post(client, ctx, wishes=[adults.pk]).content.decode()
+
+    assert '<details class="tutti-more border rounded px-2 mt-2" open>' in page
+    assert "Piano adultes" in page and "aura alors 13 ans" in page
 
 
 def test_the_house_rules_fallback_text_shows_without_a_file(client, ctx):
@@ -276,8 +310,9 @@ def test_the_tab_query_count_is_pinned(client, ctx, django_assert_num_queries):
     post(client, ctx)
     client.get(ctx.url)
     # session, user, guardian with its family, pupil, windows, dossier + choices + history,
-    # catalogue, current courses (the session is not written back within a minute).
-    _page_queries(client, ctx.url, django_assert_num_queries, 10)
+    # catalogue, current courses, past courses (for the courses the rules allow; the session
+    # is not written back within a minute).
+    _page_queries(client, ctx.url, django_assert_num_queries, 11)
 
 
 def test_a_closed_window_page_does_not_load_the_catalogue(client, ctx, django_assert_num_queries):

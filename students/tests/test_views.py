@@ -266,8 +266,37 @@ def test_courses_lists_the_current_season_courses(client):
     assert "Cours de la saison 2025/2026" in page
     for text in ("Piano", "Piano Cycle 1 – 30 min", "mercredi 14:00–15:00", "Cycle 1", "Mme Durand"):
         assert text in page
-    assert "Cours de l&#x27;an prochain" not in page
     assert "Cours arrêté" not in page
+
+
+def test_courses_show_next_season_first_once_the_reenrolment_is_validated(client):
+    current, coming = seasons()
+    family, _guardian = logged_in_family(client)
+    student = StudentFactory(family=family, first_name="Emma")
+    EnrolmentFactory(student=student, course=CourseFactory(season=current, name="Piano Cycle 1"))
+    EnrolmentFactory(student=student, course=CourseFactory(season=coming, name="Piano Cycle 2"))
+
+    page = client.get(reverse("students:courses", args=[student.pk])).content.decode()
+
+    assert page.index("Cours de la saison 2026/2027") < page.index("Piano Cycle 2")
+    assert page.index("Piano Cycle 2") < page.index("Cours de la saison 2025/2026")
+    assert page.index("Cours de la saison 2025/2026") < page.index("Piano Cycle 1")
+    assert "La réinscription d&#x27;Emma est validée" in page
+
+
+def test_courses_cost_the_same_queries_for_one_course_or_five(client, django_assert_max_num_queries):
+    current, coming = seasons()
+    family, _guardian = logged_in_family(client)
+    student = StudentFactory(family=family)
+    EnrolmentFactory(student=student, course=CourseFactory(season=current))
+    url = reverse("students:courses", args=[student.pk])
+    with django_assert_max_num_queries(50) as one:
+        client.get(url)
+    for _ in range(4):
+        EnrolmentFactory(student=student, course=CourseFactory(season=current))
+        EnrolmentFactory(student=student, course=CourseFactory(season=coming))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(url)
 
 
 def test_courses_says_aucun_cours_attribue(client):
