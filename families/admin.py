@@ -6,14 +6,80 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
+from extranet.base.admin import (
+    ChangeRecordInline,
+    ServiceInlineMixin,
+    SiteScopedAdminMixin,
+    VersionedAdminMixin,
+)
+from extranet.base.errors import show_domain_error
 from extranet.base.exports import Column, export_csv_action
 from extranet.base.phones import format_phone
 from families import services
 from families.models import Family, Guardian, Membership
 
 
-class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
+class MembershipInlineMixin(ServiceInlineMixin):
+    """Memberships are written by ``add_membership`` / ``change_membership`` / ``remove_membership``:
+    locked, one payer per household, recorded and told to the family."""
+
+    def family_and_guardian(self, parent, form) -> tuple[Family, Guardian]:
+        raise NotImplementedError
+
+    def check_formset(self, formset):
+        super().check_formset(formset)
+        removed, changed, added = formset.rows()
+        # Unticked or removed in this same save: they no longer count as the household's payer.
+        leaving = [row.instance.pk for row in removed] + [
+            row.instance.pk for row in changed if not row.cleaned_data.get("is_payer")
+        ]
+        payers_ticked: set[int] = set()
+        for row in [*changed, *added]:
+            if not row.cleaned_data.get("is_payer") or row.errors:
+                continue
+            family, _guardian = self.family_and_guardian(formset.instance, row)
+            try:
+                if family.pk in payers_ticked:
+                    raise services.MembershipError(
+                        _("Une famille n'a qu'un payeur : n'en cochez qu'un."), field="is_payer"
+                    )
+                payers_ticked.add(family.pk)
+                if family.pk is not None:
+                    services.check_payer(family=family, membership_id=row.instance.pk, leaving=leaving)
+            except services.MembershipError as error:
+                show_domain_error(error, form=row)
+
+    def change_order(self, form) -> int:
+        return int(bool(form.cleaned_data.get("is_payer")))  # the payer unticked first, then the new one
+
+    def add_row(self, request, parent, form):
+        family, guardian = self.family_and_guardian(parent, form)
+        services.add_membership(
+            family_id=family.pk,
+            guardian_id=guardian.pk,
+            actor=request.user,
+            relationship=form.cleaned_data["relationship"],
+            is_payer=form.cleaned_data["is_payer"],
+        )
+
+    def change_row(self, request, parent, form):
+        if form.changed_data and set(form.changed_data) - {"relationship", "is_payer"}:
+            # Another guardian (or household) on the same line: the old membership ends, a new one starts.
+            self.remove_row(request, parent, form.instance)
+            self.add_row(request, parent, form)
+            return
+        services.change_membership(
+            membership_id=form.instance.pk,
+            actor=request.user,
+            relationship=form.cleaned_data["relationship"],
+            is_payer=form.cleaned_data["is_payer"],
+        )
+
+    def remove_row(self, request, parent, obj):
+        services.remove_membership(membership_id=obj.pk, actor=request.user)
+
+
+class FamilyMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     """The guardians of a family; one of them may be the payer."""
 
     model = Membership
@@ -26,8 +92,11 @@ class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("guardian")
 
+    def family_and_guardian(self, parent, form):
+        return parent, form.cleaned_data["guardian"]
 
-class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
+
+class GuardianMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     """The families of a guardian (separated parents belong to two households)."""
 
     model = Membership
@@ -39,6 +108,9 @@ class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("family")
+
+    def family_and_guardian(self, parent, form):
+        return form.cleaned_data["family"], parent
 
 
 def _payer(family: Family) -> Guardian | None:
@@ -112,6 +184,9 @@ class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(student_count=Count("students", distinct=True))
+
+    def save_addition(self, request, *, values):
+        return services.create_family(actor=request.user, values=values)
 
     def save_change(self, request, obj, *, version, values):
         services.update_family(family_id=obj.pk, actor=request.user, version=version, values=values)
@@ -187,6 +262,9 @@ class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin)
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
     actions = [export_guardians]
+
+    def save_addition(self, request, *, values):
+        return services.create_guardian(actor=request.user, values=values)
 
     def save_change(self, request, obj, *, version, values):
         services.update_guardian(guardian_id=obj.pk, actor=request.user, version=version, values=values)
