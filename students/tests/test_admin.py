@@ -232,3 +232,42 @@ def test_repertoire_entries_added_and_removed_on_the_pupil_page_are_recorded(sta
         ("", "Gymnopédie n° 1"),
         ("Für Elise ", ""),
     ]
+
+
+def test_the_enrolments_list_refuses_a_course_of_another_site_too(staff_client):
+    family, _guardian = logged_in_family(Client())
+    student = StudentFactory(family=family)
+    elsewhere = CourseFactory(name="Violon 1C")
+    url = reverse("admin:students_enrolment_add")
+    page = staff_client.get(url)
+
+    response = staff_client.post(
+        url, change_page_data(page, student=str(student.pk), course=str(elsewhere.pk), status="active")
+    )
+
+    assert response.status_code == 200
+    assert "a lieu sur le site" in str(response.context["adminform"].form.errors["course"])
+    assert not Enrolment.objects.exists()
+
+
+def test_a_work_added_from_the_repertoire_list_is_recorded_on_the_pupil(staff, staff_client):
+    family, _guardian = logged_in_family(Client())
+    student = StudentFactory(family=family)
+    url = reverse("admin:students_repertoireentry_add")
+    page = staff_client.get(url)
+
+    response = staff_client.post(
+        url,
+        change_page_data(
+            page,
+            student=str(student.pk),
+            season=str(next_season().pk),
+            work="Clair de lune",
+            composer="Debussy",
+        ),
+    )
+
+    assert response.status_code == 302
+    entry = RepertoireEntry.objects.get(student=student)
+    record = ChangeRecord.objects.get(object_id=student.pk, field=f"repertoire.{entry.pk}")
+    assert record.actor == staff and record.new_value.startswith("Clair de lune – Debussy")
