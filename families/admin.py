@@ -23,8 +23,15 @@ class MembershipInlineMixin(ServiceInlineMixin):
     """Memberships are written by ``add_membership`` / ``change_membership`` / ``remove_membership``:
     locked, one payer per household, recorded and told to the family."""
 
+    picked_field = ""  # the column staff pick on this inline: "guardian" or "family"
+
     def family_and_guardian(self, parent, form) -> tuple[Family, Guardian]:
         raise NotImplementedError
+
+    def check_row(self, parent, form):
+        family, guardian = self.family_and_guardian(parent, form)
+        if family.site_id is not None and guardian.site_id is not None:
+            services.check_same_site(family=family, guardian=guardian, field=self.picked_field)
 
     def check_formset(self, formset):
         super().check_formset(formset)
@@ -88,6 +95,7 @@ class FamilyMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admin.
     extra = 0
     verbose_name = _("responsable")
     verbose_name_plural = _("responsables de la famille")
+    picked_field = "guardian"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("guardian")
@@ -105,6 +113,7 @@ class GuardianMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admi
     extra = 0
     verbose_name = _("famille")
     verbose_name_plural = _("familles du responsable")
+    picked_field = "family"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("family")

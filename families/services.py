@@ -226,6 +226,17 @@ def check_payer(*, family: Family, membership_id: int | None, leaving: Iterable[
         )
 
 
+def check_same_site(*, family: Family, guardian: Guardian, field: str = "guardian") -> None:
+    """A household and its guardians belong to one site (one secretariat, one login site).
+    ``field``: the form field the refusal is shown next to (the one that was picked)."""
+    if guardian.site_id != family.site_id:
+        raise MembershipError(
+            _("%(guardian)s est inscrit sur un autre site que la famille %(family)s.")
+            % {"guardian": guardian.full_name, "family": family.name},
+            field=field,
+        )
+
+
 def add_membership(
     *, family_id: int, guardian_id: int, actor: User, relationship: str, is_payer: bool
 ) -> Membership:
@@ -234,12 +245,7 @@ def add_membership(
     with transaction.atomic():
         family = _lock_family(family_id)
         guardian = Guardian.objects.select_for_update(of=("self",)).get(pk=guardian_id)
-        if guardian.site_id != family.site_id:
-            raise MembershipError(
-                _("%(guardian)s est inscrit sur un autre site que la famille %(family)s.")
-                % {"guardian": guardian.full_name, "family": family.name},
-                field="guardian",
-            )
+        check_same_site(family=family, guardian=guardian)
         if Membership.objects.filter(family=family, guardian=guardian).exists():
             raise MembershipError(
                 _("%(guardian)s est déjà responsable de la famille %(family)s.")

@@ -12,7 +12,7 @@ from extranet.tests.factories import SiteFactory, StaffUserFactory
 from extranet.tests.portal import famille_form_data, family_with_guardian, logged_in_family
 from families.models import Family, Guardian, Membership
 from families.services import MembershipError, add_membership
-from families.tests.factories import GuardianFactory, guardian_of
+from families.tests.factories import FamilyFactory, GuardianFactory, guardian_of
 
 pytestmark = pytest.mark.django_db
 
@@ -318,3 +318,29 @@ def test_a_guardian_of_another_site_is_refused_in_a_household(staff):
         )
 
     assert not Membership.objects.filter(guardian=stranger).exists()
+
+
+def test_a_household_of_another_site_is_refused_next_to_it_on_the_guardian_page(staff_client):
+    family, guardian = family_with_guardian()
+    elsewhere = FamilyFactory(name="AILLEURS")
+    url = guardian_page(guardian)
+    page = staff_client.get(url)
+
+    response = staff_client.post(
+        url,
+        change_page_data(
+            page,
+            **{
+                "memberships-TOTAL_FORMS": "2",
+                "memberships-1-family": str(elsewhere.pk),
+                "memberships-1-relationship": "mother",
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    refused = inline_rows(response, "memberships")[1]
+    assert refused.errors["family"] == [
+        f"{guardian.full_name} est inscrit sur un autre site que la famille AILLEURS."
+    ]
+    assert not Membership.objects.filter(family=elsewhere).exists()
