@@ -102,19 +102,13 @@ def _update_school_record(
         .filter(student=student, season=season)
         .first()
     )
-    before = {
-        "school_record.school_name": record.school_name if record else "",
-        "school_record.school_level": str(record.school_level or "") if record else "",
-    }
-    after = {"school_record.school_name": school_name, "school_record.school_level": str(school_level or "")}
-    labels = {
-        "school_record.school_name": _("Établissement scolaire %(season)s") % {"season": season.label},
-        "school_record.school_level": _("Niveau scolaire %(season)s") % {"season": season.label},
-    }
-    changes = [
-        FieldChange(field=name, label=labels[name], old=before[name], new=after[name])
-        for name in changed(before, after)
-    ]
+    changes = _school_record_changes(
+        season,
+        record.school_name if record else "",
+        record.school_level if record else None,
+        school_name,
+        school_level,
+    )
     if changes:
         SchoolRecord.objects.update_or_create(
             student=student,

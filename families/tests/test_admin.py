@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from extranet.base.models import ChangeRecord
-from extranet.tests.admin_pages import change_page_data, staff_logged_in
+from extranet.tests.admin_pages import change_page_data, inline_rows, staff_logged_in
 from extranet.tests.factories import SiteFactory, StaffUserFactory
 from extranet.tests.portal import famille_form_data, family_with_guardian, logged_in_family
 from families.models import Family, Guardian, Membership
@@ -141,15 +141,6 @@ def test_saving_the_page_unchanged_writes_no_version_and_sends_nothing(
 
 def family_page(family):
     return reverse("admin:families_family_change", args=[family.pk])
-
-
-def inline_rows(response, prefix: str) -> list:
-    [formset] = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.prefix == prefix
-    ]
-    return formset.forms
 
 
 def test_adding_a_household_records_it_as_created_by_the_staff_member(staff, staff_client):

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from extranet.base.models import ChangeRecord
-from extranet.tests.admin_pages import change_page_data, staff_logged_in
+from extranet.tests.admin_pages import change_page_data, inline_rows, staff_logged_in
 from extranet.tests.factories import PoleFactory, StaffUserFactory, next_season
 from extranet.tests.portal import logged_in_family
 from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
@@ -64,15 +64,6 @@ def test_a_pupil_page_opened_before_the_family_saved_the_identity_is_refused(sta
 
 
 # --- Add page and inlines (issue 8 point 4) -----------------------------------------------------------
-
-
-def inline_rows(response, prefix: str) -> list:
-    [formset] = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.prefix == prefix
-    ]
-    return formset.forms
 
 
 def test_adding_a_pupil_records_the_staff_member_and_tells_the_family(
