@@ -7,14 +7,87 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
+from extranet.base.admin import (
+    ChangeRecordInline,
+    ServiceInlineMixin,
+    SiteScopedAdminMixin,
+    VersionedAdminMixin,
+)
+from extranet.base.errors import show_domain_error
 from extranet.base.exports import Column, export_csv_action
 from extranet.base.phones import format_phone
 from families import services
 from families.models import Family, Guardian, Membership
 
 
-class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
+class MembershipInlineMixin(ServiceInlineMixin):
+    """Memberships are written by ``add_membership`` / ``change_membership`` / ``remove_membership``:
+    locked, one payer per household, recorded and told to the family."""
+
+    picked_field = ""  # the column staff pick on this inline: "guardian" or "family"
+
+    def family_and_guardian(self, parent, form) -> tuple[Family, Guardian]:
+        raise NotImplementedError
+
+    def check_row(self, parent, form):
+        family, guardian = self.family_and_guardian(parent, form)
+        if family.site_id is not None and guardian.site_id is not None:
+            services.check_same_site(family=family, guardian=guardian, field=self.picked_field)
+
+    def check_formset(self, formset):
+        super().check_formset(formset)
+        removed, changed, added = formset.rows()
+        # Unticked or removed in this same save: they no longer count as the household's payer.
+        leaving = [row.instance.pk for row in removed] + [
+            row.instance.pk for row in changed if not row.cleaned_data.get("is_payer")
+        ]
+        payers_ticked: set[int] = set()
+        for row in [*changed, *added]:
+            if not row.cleaned_data.get("is_payer") or row.errors:
+                continue
+            family, _guardian = self.family_and_guardian(formset.instance, row)
+            try:
+                if family.pk in payers_ticked:
+                    raise services.MembershipError(
+                        _("Une famille n'a qu'un payeur : n'en cochez qu'un."), field="is_payer"
+                    )
+                payers_ticked.add(family.pk)
+                if family.pk is not None:
+                    services.check_payer(family=family, membership_id=row.instance.pk, leaving=leaving)
+            except services.MembershipError as error:
+                show_domain_error(error, form=row)
+
+    def change_order(self, form) -> int:
+        return int(bool(form.cleaned_data.get("is_payer")))  # the payer unticked first, then the new one
+
+    def add_row(self, request, parent, form):
+        family, guardian = self.family_and_guardian(parent, form)
+        services.add_membership(
+            family_id=family.pk,
+            guardian_id=guardian.pk,
+            actor=request.user,
+            relationship=form.cleaned_data["relationship"],
+            is_payer=form.cleaned_data["is_payer"],
+        )
+
+    def change_row(self, request, parent, form):
+        if form.changed_data and set(form.changed_data) - {"relationship", "is_payer"}:
+            # Another guardian (or household) on the same line: the old membership ends, a new one starts.
+            self.remove_row(request, parent, form.instance)
+            self.add_row(request, parent, form)
+            return
+        services.change_membership(
+            membership_id=form.instance.pk,
+            actor=request.user,
+            relationship=form.cleaned_data["relationship"],
+            is_payer=form.cleaned_data["is_payer"],
+        )
+
+    def remove_row(self, request, parent, obj):
+        services.remove_membership(membership_id=obj.pk, actor=request.user)
+
+
+class FamilyMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     """The guardians of a family; one of them may be the payer."""
 
     model = Membership
@@ -23,12 +96,16 @@ class FamilyMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
     extra = 0
     verbose_name = _("responsable")
     verbose_name_plural = _("responsables de la famille")
+    picked_field = "guardian"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("guardian")
 
+    def family_and_guardian(self, parent, form):
+        return parent, form.cleaned_data["guardian"]
 
-class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
+
+class GuardianMembershipInline(MembershipInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     """The families of a guardian (separated parents belong to two households)."""
 
     model = Membership
@@ -37,9 +114,13 @@ class GuardianMembershipInline(SiteScopedAdminMixin, admin.TabularInline):
     extra = 0
     verbose_name = _("famille")
     verbose_name_plural = _("familles du responsable")
+    picked_field = "family"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("family")
+
+    def family_and_guardian(self, parent, form):
+        return form.cleaned_data["family"], parent
 
 
 def _payer(family: Family) -> Guardian | None:
@@ -118,6 +199,9 @@ class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
         count = pupils.order_by().values("family").annotate(count=Count("pk")).values("count")
         return super().get_queryset(request).annotate(student_count=Coalesce(Subquery(count), 0))
 
+    def save_addition(self, request, *, values):
+        return services.create_family(actor=request.user, values=values)
+
     def save_change(self, request, obj, *, version, values):
         services.update_family(family_id=obj.pk, actor=request.user, version=version, values=values)
 
@@ -192,6 +276,9 @@ class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin)
     )
     inlines = [GuardianMembershipInline, ChangeRecordInline]
     actions = [export_guardians]
+
+    def save_addition(self, request, *, values):
+        return services.create_guardian(actor=request.user, values=values)
 
     def save_change(self, request, obj, *, version, values):
         services.update_guardian(guardian_id=obj.pk, actor=request.user, version=version, values=values)

@@ -8,11 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from extranet.base.audit import FieldChange
+from extranet.base.audit import FieldChange, creation_changes, record_changes
 from extranet.base.editing import lock_version, save_versioned
 from extranet.base.emails import send_email
+from extranet.base.errors import DomainError
 from extranet.base.models import Site, User
-from families.models import Family, Guardian
+from families.models import Family, Guardian, Membership
+
+
+class MembershipError(DomainError):
+    """A guardian cannot join, change in or leave a household that way: nothing was written."""
+
 
 GUARDIAN_FIELDS = (
     "civility",
@@ -196,3 +202,132 @@ def acknowledge_staff_changes(*, family: Family, subject_label: str, changes: li
         acknowledge_changes(
             guardian=guardian, site=family.site, subject_label=subject_label, changes=changes, by_staff=True
         )
+
+
+# --- Created by the secretariat -------------------------------------------------------------------
+
+
+def create_family(*, actor: User, values: dict) -> Family:
+    """A staff member adds a household in the admin; the record names them ("créé")."""
+    _check_editable(values, STAFF_FAMILY_FIELDS)
+    with transaction.atomic():
+        family = Family.objects.create(**values)
+        record_changes(actor=actor, instance=family, changes=creation_changes(family, list(values)))
+    return family
+
+
+def create_guardian(*, actor: User, values: dict) -> Guardian:
+    """A staff member adds a guardian in the admin. The guardian hears from the school when it joins
+    a household (``add_membership``) and when ``send_credentials`` gives it its login."""
+    _check_editable(values, STAFF_GUARDIAN_FIELDS)
+    with transaction.atomic():
+        guardian = Guardian.objects.create(**values)
+        _sync_login(guardian, list(values))
+        record_changes(actor=actor, instance=guardian, changes=creation_changes(guardian, list(values)))
+    return guardian
+
+
+# --- Who belongs to a household ---------------------------------------------------------------------
+
+
+def check_payer(*, family: Family, membership_id: int | None, leaving: Iterable[int] = ()) -> None:
+    """A household has at most one payer: refuse another one while ``family`` has a payer that is
+    neither this membership nor one of ``leaving`` (memberships unticked or removed in the same save)."""
+    payers = Membership.objects.filter(family=family, is_payer=True).select_related("guardian")
+    payer = payers.exclude(pk__in=[membership_id, *leaving]).first()
+    if payer is not None:
+        raise MembershipError(
+            _("La famille %(family)s a déjà un payeur : %(payer)s. Décochez-le d'abord.")
+            % {"family": family.name, "payer": payer.guardian.full_name},
+            field="is_payer",
+        )
+
+
+def check_same_site(*, family: Family, guardian: Guardian, field: str = "guardian") -> None:
+    """A household and its guardians belong to one site (one secretariat, one login site).
+    ``field``: the form field the refusal is shown next to (the one that was picked)."""
+    if guardian.site_id != family.site_id:
+        raise MembershipError(
+            _("%(guardian)s est inscrit sur un autre site que la famille %(family)s.")
+            % {"guardian": guardian.full_name, "family": family.name},
+            field=field,
+        )
+
+
+def add_membership(
+    *, family_id: int, guardian_id: int, actor: User, relationship: str, is_payer: bool
+) -> Membership:
+    """A staff member puts a guardian in a household: same site, not twice, at most one payer.
+    The change is recorded on the household and told to its guardians, the newcomer included."""
+    with transaction.atomic():
+        family = _lock_family(family_id)
+        guardian = Guardian.objects.select_for_update(of=("self",)).get(pk=guardian_id)
+        check_same_site(family=family, guardian=guardian)
+        if Membership.objects.filter(family=family, guardian=guardian).exists():
+            raise MembershipError(
+                _("%(guardian)s est déjà responsable de la famille %(family)s.")
+                % {"guardian": guardian.full_name, "family": family.name},
+                field="guardian",
+            )
+        if is_payer:
+            check_payer(family=family, membership_id=None)
+        membership = Membership.objects.create(
+            family=family, guardian=guardian, relationship=relationship, is_payer=is_payer
+        )
+        _record_membership(actor=actor, membership=membership, old="", new=_membership_text(membership))
+    return membership
+
+
+def change_membership(*, membership_id: int, actor: User, relationship: str, is_payer: bool) -> Membership:
+    """A staff member changes a guardian's link to a household or makes them the payer."""
+    with transaction.atomic():
+        membership = _lock_membership(membership_id)
+        if is_payer and not membership.is_payer:
+            check_payer(family=membership.family, membership_id=membership.pk)
+        old = _membership_text(membership)
+        membership.relationship, membership.is_payer = relationship, is_payer
+        new = _membership_text(membership)
+        if new != old:
+            membership.save(update_fields=["relationship", "is_payer"])
+            _record_membership(actor=actor, membership=membership, old=old, new=new)
+    return membership
+
+
+def remove_membership(*, membership_id: int, actor: User) -> None:
+    """A staff member takes a guardian out of a household; the guardian leaving is told too."""
+    with transaction.atomic():
+        membership = _lock_membership(membership_id)
+        _record_membership(actor=actor, membership=membership, old=_membership_text(membership), new="")
+        membership.delete()
+
+
+def _lock_family(family_id: int) -> Family:
+    return Family.objects.select_for_update(of=("self",)).select_related("site").get(pk=family_id)
+
+
+def _lock_membership(membership_id: int) -> Membership:
+    family_id = Membership.objects.values_list("family_id", flat=True).get(pk=membership_id)
+    _lock_family(family_id)  # the household first, as add_membership does: one payer at a time
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("family__site", "guardian")
+        .get(pk=membership_id)
+    )
+
+
+def _membership_text(membership: Membership) -> str:
+    text = membership.get_relationship_display()
+    return f"{text}, {_('payeur')}" if membership.is_payer else text
+
+
+def _record_membership(*, actor: User, membership: Membership, old: str, new: str) -> None:
+    """One change record on the household, and each of its guardians (at this point) told."""
+    family, guardian = membership.family, membership.guardian
+    change = FieldChange(
+        field=f"membership.{guardian.pk}",
+        label=_("Responsable %(name)s") % {"name": guardian.full_name},
+        old=old,
+        new=new,
+    )
+    record_changes(actor=actor, instance=family, changes=[change])
+    acknowledge_staff_changes(family=family, subject_label=_("votre famille"), changes=[change])

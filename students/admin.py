@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.admin import ChangeRecordInline, SiteScopedAdminMixin, VersionedAdminMixin
+from extranet.base.admin import (
+    ChangeRecordInline,
+    ServiceAdminMixin,
+    ServiceInlineMixin,
+    SiteScopedAdminMixin,
+    VersionedAdminMixin,
+)
+from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.exports import export_csv_action
 from families.admin import FamilyAdmin, FamilyMembershipInline
 from families.models import Family
@@ -22,7 +30,7 @@ from students.models import (
 )
 
 
-class SchoolRecordInline(SiteScopedAdminMixin, admin.TabularInline):
+class SchoolRecordInline(ServiceInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     model = SchoolRecord
     fields = ("season", "school_name", "school_level")
     extra = 0
@@ -30,8 +38,27 @@ class SchoolRecordInline(SiteScopedAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("season", "school_level")
 
+    def add_row(self, request, parent, form):
+        self._save(request, parent, form, record_id=None)
 
-class StudentEnrolmentInline(SiteScopedAdminMixin, admin.TabularInline):
+    def change_row(self, request, parent, form):
+        self._save(request, parent, form, record_id=form.instance.pk)
+
+    def _save(self, request, parent, form, *, record_id):
+        services.save_school_record(
+            student_id=parent.pk,
+            actor=request.user,
+            season=form.cleaned_data["season"],
+            school_name=form.cleaned_data["school_name"],
+            school_level=form.cleaned_data["school_level"],
+            record_id=record_id,
+        )
+
+    def remove_row(self, request, parent, obj):
+        services.remove_school_record(record_id=obj.pk, actor=request.user)
+
+
+class StudentEnrolmentInline(ServiceInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     model = Enrolment
     fields = ("course", "season", "status", "created_at")
     readonly_fields = ("season", "created_at")
@@ -42,14 +69,57 @@ class StudentEnrolmentInline(SiteScopedAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("season", "course__season")
 
+    def check_row(self, parent, form):
+        if parent.family_id is not None:
+            services.check_enrolment(
+                student=parent, course=form.cleaned_data["course"], enrolment_id=form.instance.pk
+            )
 
-class RepertoireEntryInline(SiteScopedAdminMixin, admin.TabularInline):
+    def add_row(self, request, parent, form):
+        services.enrol_student(
+            student_id=parent.pk,
+            course_id=form.cleaned_data["course"].pk,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+        )
+
+    def change_row(self, request, parent, form):
+        services.change_enrolment(
+            enrolment_id=form.instance.pk,
+            actor=request.user,
+            course_id=form.cleaned_data["course"].pk,
+            status=form.cleaned_data["status"],
+        )
+
+
+class RepertoireEntryInline(ServiceInlineMixin, SiteScopedAdminMixin, admin.TabularInline):
     model = RepertoireEntry
     fields = ("season", "discipline", "work", "composer")
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("season", "discipline")
+
+    def add_row(self, request, parent, form):
+        _save_repertoire(request, parent.pk, form.cleaned_data, entry_id=None)
+
+    def change_row(self, request, parent, form):
+        _save_repertoire(request, parent.pk, form.cleaned_data, entry_id=form.instance.pk)
+
+    def remove_row(self, request, parent, obj):
+        services.remove_repertoire_entry(entry_id=obj.pk, actor=request.user)
+
+
+def _save_repertoire(request, student_id: int, cleaned: dict, *, entry_id: int | None):
+    return services.save_repertoire_entry(
+        student_id=student_id,
+        actor=request.user,
+        season=cleaned["season"],
+        discipline=cleaned["discipline"],
+        work=cleaned["work"],
+        composer=cleaned["composer"],
+        entry_id=entry_id,
+    )
 
 
 def _school_level_next_season(student: Student):
@@ -127,6 +197,9 @@ class StudentAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     )
     inlines = [SchoolRecordInline, StudentEnrolmentInline, RepertoireEntryInline, ChangeRecordInline]
     actions = [export_students]
+
+    def save_addition(self, request, *, values):
+        return services.create_student(actor=request.user, values=values)
 
     def save_change(self, request, obj, *, version, values):
         services.update_student(student_id=obj.pk, actor=request.user, version=version, values=values)
@@ -233,18 +306,50 @@ export_enrolments = export_csv_action(
 )
 
 
+class EnrolmentForm(forms.ModelForm):
+    """Refuses, next to the field, what enrol_student / change_enrolment would."""
+
+    def clean(self):
+        cleaned = super().clean()
+        student, course = cleaned.get("student"), cleaned.get("course")
+        if student and course:
+            try:
+                services.check_enrolment(student=student, course=course, enrolment_id=self.instance.pk)
+            except DomainError as error:
+                show_domain_error(error, form=self)
+        return cleaned
+
+
 @admin.register(Enrolment)
-class EnrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class EnrolmentAdmin(ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+    """Enrolments are written by enrol_student / change_enrolment; a pupil who stops is "arrêté",
+    never deleted, so the history stays."""
+
+    form = EnrolmentForm
     list_display = ("student", "course", "pole", "season", "status", "created_at")
     list_filter = ("season", "status", "course__pole", "course__discipline", "course__category")
     list_select_related = ("student", "course__pole", "course__season", "season")
     search_fields = ("student__last_name", "student__first_name", "course__name", "student__family__name")
     ordering = ("-season__starts_on", "course__name", "student__last_name")
     autocomplete_fields = ("student", "course")
-    readonly_fields = ("season",)
+    readonly_fields = ("season", "created_at")
     fields = ("student", "course", "season", "status", "created_at")
     date_hierarchy = "created_at"
     actions = [export_enrolments]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.change_enrolment(
+                enrolment_id=obj.pk, actor=request.user, course_id=obj.course_id, status=obj.status
+            )
+            return
+        enrolment = services.enrol_student(
+            student_id=obj.student_id, course_id=obj.course_id, actor=request.user, status=obj.status
+        )
+        obj.pk, obj._state.adding = enrolment.pk, False
 
     @admin.display(description=_("pôle"), ordering="course__pole__name")
     def pole(self, enrolment: Enrolment):
@@ -252,13 +357,31 @@ class EnrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RepertoireEntry)
-class RepertoireEntryAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class RepertoireEntryAdmin(ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+    """Works are written by save_repertoire_entry / remove_repertoire_entry, recorded on the pupil."""
+
     list_display = ("work", "composer", "student", "season", "discipline")
     list_filter = ("season", "discipline")
     list_select_related = ("student", "season", "discipline")
     search_fields = ("work", "composer", "student__last_name", "student__first_name")
     ordering = ("-season__starts_on", "student__last_name", "work")
     autocomplete_fields = ("student",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("student",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        entry = _save_repertoire(
+            request, obj.student_id, form.cleaned_data, entry_id=obj.pk if change else None
+        )
+        obj.pk, obj._state.adding = entry.pk, False
+
+    def delete_model(self, request, obj):
+        services.remove_repertoire_entry(entry_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry_id in queryset.values_list("pk", flat=True):
+            services.remove_repertoire_entry(entry_id=entry_id, actor=request.user)
 
 
 class FamilyStudentInline(SiteScopedAdminMixin, admin.TabularInline):

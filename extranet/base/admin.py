@@ -594,28 +594,114 @@ class VersionedAdminForm(forms.ModelForm):
             self.fields["edited_version"].required = True
 
 
+class ServiceInlineFormSet(forms.BaseInlineFormSet):
+    """An inline's rows as the services see them. Saving is the parent admin's (``save_formset``);
+    ``clean`` asks the inline's ``check_formset`` so a refusal shows next to the field, typed values
+    kept."""
+
+    service_inline = None  # set by ServiceInlineMixin.get_formset
+
+    def clean(self):
+        super().clean()
+        if self.service_inline is not None and not any(form.errors for form in self.forms):
+            self.service_inline.check_formset(self)
+
+    def rows(self):
+        """The rows to write, in the order the services want them: removed, changed, added."""
+        removed = [form for form in self.deleted_forms if form.instance.pk is not None]
+        kept = [form for form in self.forms if form not in self.deleted_forms and form.has_changed()]
+        changed = [form for form in kept if form.instance.pk is not None]
+        added = [form for form in kept if form.instance.pk is None]
+        return removed, sorted(changed, key=self.service_inline.change_order), added
+
+
+class ServiceInlineMixin:
+    """An inline whose rows are written by services: ``add_row``, ``change_row``, ``remove_row``
+    (each given the request, the saved parent and the row's form), ``check_formset`` for refusals
+    shown next to the field before anything is written."""
+
+    formset = ServiceInlineFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.service_inline = self
+        return formset
+
+    def check_formset(self, formset: ServiceInlineFormSet) -> None:
+        removed, changed, added = formset.rows()
+        for form in changed + added:
+            try:
+                self.check_row(formset.instance, form)
+            except DomainError as error:
+                show_domain_error(error, form=form)
+
+    def check_row(self, parent, form) -> None:
+        """Raise the service's DomainError for a row it would refuse (nothing to check by default)."""
+
+    def change_order(self, form) -> int:
+        """Changed rows are written in this order (e.g. a payer unticked before another is ticked)."""
+        return 0
+
+    def add_row(self, request, parent, form) -> None:
+        raise NotImplementedError
+
+    def change_row(self, request, parent, form) -> None:
+        raise NotImplementedError
+
+    def remove_row(self, request, parent, obj) -> None:
+        raise NotImplementedError
+
+
 class VersionedAdminMixin(ServiceAdminMixin):
     """Families, guardians, pupils: a staff member's change goes through the app's service, so it is
     locked, version-checked (a page opened before someone else's save is refused), recorded with the
-    staff member's name and acknowledged to the family. Subclasses name the service in
-    ``save_change(request, obj, version=…, values=…)``; ``edited_version`` goes in a fieldset."""
+    staff member's name and acknowledged to the family. Subclasses name the services in
+    ``save_change(request, obj, version=…, values=…)`` and ``save_addition(request, values=…)``
+    (which returns the new row); ``edited_version`` goes in a fieldset. Inlines that edit rows are
+    ``ServiceInlineMixin`` inlines, written row by row by their services after the parent."""
 
     form = VersionedAdminForm
 
     def save_change(self, request, obj, *, version: int, values: dict) -> None:
         raise NotImplementedError
 
+    def save_addition(self, request, *, values: dict):
+        raise NotImplementedError
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
         model_fields = {field.name for field in obj._meta.concrete_fields} - {"version"}
+        if not change:
+            values = {name: form.cleaned_data[name] for name in form.fields if name in model_fields}
+            created = self.save_addition(request, values=values)
+            obj.pk, obj._state.adding = created.pk, False
+            return
         values = {name: form.cleaned_data[name] for name in form.changed_data if name in model_fields}
         try:
             self.save_change(request, obj, version=form.cleaned_data["edited_version"], values=values)
         except StaleEditError as error:
             error.unsaved = [(field_label(obj, name), display_value(obj, name)) for name in values]
             raise
+
+    def save_formset(self, request, form, formset, change):
+        inline = getattr(formset, "service_inline", None)
+        if inline is None:
+            # History and lists of links: nothing on them is editable, so nothing to write.
+            if formset.deleted_forms or any(row.has_changed() for row in formset.forms):
+                raise ValueError(f"{type(formset).__name__} has no service to write its rows")
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        parent = form.instance
+        removed, changed, added = formset.rows()
+        # What the admin's own log ("Modifié …") reads, as formset.save() would have left it.
+        formset.deleted_objects = [row.instance for row in removed]
+        formset.changed_objects = [(row.instance, row.changed_data) for row in changed]
+        formset.new_objects = [row.instance for row in added]
+        for row in removed:
+            inline.remove_row(request, parent, row.instance)
+        for row in changed:
+            inline.change_row(request, parent, row)
+        for row in added:
+            inline.add_row(request, parent, row)
 
 
 # The task queue's rows carry only ids and tracebacks, for no site in particular: the outbox is

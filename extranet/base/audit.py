@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext
 
 from extranet.base.dates import short_date
 from extranet.base.models import ChangeRecord
@@ -85,3 +86,13 @@ def record_changes(*, actor, instance: models.Model, changes: list[FieldChange])
         )
         for change in changes
     )
+
+
+def creation_changes(instance: models.Model, fields: list[str]) -> list[FieldChange]:
+    """What a new record holds, as changes from nothing: a "créé" line, then each field filled in."""
+    created = FieldChange(field="created", label=gettext("Fiche"), old="", new=gettext("créé"))
+    return [created] + [
+        FieldChange(field=name, label=field_label(instance, name), old="", new=value)
+        for name, value in snapshot(instance, fields).items()
+        if value
+    ]

@@ -43,3 +43,13 @@ def staff_logged_in(staff) -> Client:
     client = Client()
     client.force_login(staff)
     return client
+
+
+def inline_rows(response, prefix: str) -> list:
+    """The forms of the inline whose formset prefix is ``prefix`` ("memberships", "enrolments"…)."""
+    [formset] = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    ]
+    return formset.forms
