@@ -181,8 +181,3 @@ def scope_to_staff(queryset: QuerySet, user, path: str | None = None) -> QuerySe
     if not site_ids:
         return queryset.none()
     return queryset.filter(**{f"{path}__in": site_ids})
-
-
-def can_see_site(user, site_id: int | None) -> bool:
-    site_ids = visible_site_ids(user)
-    return site_ids is None or site_id in site_ids

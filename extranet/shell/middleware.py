@@ -76,8 +76,8 @@ def _portal_scope(request) -> tuple[Guardian | None, Family | None, list[Family]
     if not user.is_authenticated or not user.site_id:
         return None, None, []
     memberships = _acting_memberships(user)
-    if not memberships:  # a guardian of no household yet (or not a guardian at all)
-        return Guardian.objects.select_related("site").filter(user=user).first(), None, []
+    if not memberships:  # not a guardian (a teacher), or a guardian of no household: no portal scope
+        return None, None, []
     guardian = memberships[0].guardian
     guardian.user = user
     households = [membership.family for membership in memberships]

@@ -22,6 +22,20 @@ PUBLIC = {
 POST_ONLY = {"logout", "switch_household", "students:calendar_renew"}
 # Reached through a secret address, without a login (a phone's calendar subscribes to it).
 SECRET_LINKS = {"students:calendar_feed"}
+# Called by the card payment provider (the browser's return, the server's notification): verified
+# by the provider's signature, never by a login (billing/tests/test_online.py).
+PROVIDER_CALLBACKS = {"billing:online_return", "billing:online_notify"}
+# One billing object each (an invoice, a year of payments, a mandate, a card payment), fetched
+# through the family scope: billing/tests/test_access.py and test_payment_access.py check that
+# another family's id answers 404, and tests/test_url_coverage.py that each has such a test.
+OWN_OBJECT_PAGES = {
+    "billing:invoice_pdf",
+    "billing:receipted_pdf",
+    "billing:certificate_pdf",
+    "billing:mandate_pdf",
+    "billing:mandate_revoke",
+    "billing:online_transaction",
+}
 STAFF_ONLY = {"documents:preview", "documents:staff_blank_form"}
 # Answers that are files (served with a Content-Disposition), not pages.
 FILES = {
@@ -43,7 +57,7 @@ def family_url_names() -> list[tuple[str, list[str]]]:
         (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
         for name, route in project_patterns()
         if name
-        and name not in PUBLIC | POST_ONLY | STAFF_ONLY | SECRET_LINKS
+        and name not in PUBLIC | POST_ONLY | STAFF_ONLY | SECRET_LINKS | PROVIDER_CALLBACKS | OWN_OBJECT_PAGES
         and not name.startswith(("admin:", TEACHER_PREFIX))
     ]
 

@@ -139,11 +139,12 @@ def test_resending_from_the_admin_mails_a_working_link_staff_still_cannot_read(
     email = OutboundEmail.objects.get(name="welcome")
     mail.outbox.clear()
 
-    response = central_staff_client.post(
-        reverse("admin:extranet_outboundemail_changelist"),
-        {"action": "resend", "_selected_action": [email.pk]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # "Renvoyer" queues after commit
+        response = central_staff_client.post(
+            reverse("admin:extranet_outboundemail_changelist"),
+            {"action": "resend", "_selected_action": [email.pk]},
+            follow=True,
+        )
 
     assert response.status_code == 200
     assert len(mail.outbox) == 1

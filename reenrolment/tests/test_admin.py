@@ -263,7 +263,7 @@ def calls_to(monkeypatch, name):
 def test_a_window_created_in_the_admin_is_opened_by_open_window_and_recorded(client, monkeypatch):
     staff = StaffUserFactory(is_superuser=True)
     client.force_login(staff)
-    site, season = SiteFactory(), next_season()
+    site, season = SiteFactory(with_house_rules=True), next_season()
     opened = calls_to(monkeypatch, "open_window")
     opens = timezone.now() + datetime.timedelta(days=1)
 

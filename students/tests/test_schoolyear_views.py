@@ -221,7 +221,7 @@ def test_suivi_costs_the_same_queries_for_5_and_30_rows(client, family_pupil):
 
     add_history(family_pupil, 25, start=5)
 
-    assert count_queries(client, url) == with_5 == 8
+    assert count_queries(client, url) == with_5 == 7
 
 
 def test_rendering_a_bulletin_leaves_truncated_images_refused(client, family_pupil):
