@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from extranet.base.admin import ChangeRecordInline, ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.admin import (
+    ChangeRecordInline,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    SiteScopedAdminMixin,
+)
 from extranet.base.exports import export_csv_action
 from extranet.base.models import User
 from students import schoolyear_services as services
@@ -377,13 +382,29 @@ class AttendanceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class AbsenceNoticeAdmin(ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+    """Absences reported in advance: the secretariat may report one for a family (by phone), through
+    the same service as the Suivi tab; a report is then kept as it was made."""
+
     list_display = ("student", "starts_on", "ends_on", "reason", "created_at")
     list_select_related = ("student",)
     search_fields = ("student__last_name", "student__first_name", "reason")
     date_hierarchy = "starts_on"
     readonly_fields = ("reported_by", "created_at")
     autocomplete_fields = ("student",)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = services.report_absence(
+            family=obj.student.family,
+            actor=request.user,
+            student_id=obj.student_id,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            reason=obj.reason,
+        ).pk
 
 
 # --- Terms and evaluations --------------------------------------------------------------------

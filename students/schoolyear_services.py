@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from extranet.base.audit import diff, record_changes, snapshot
 from extranet.base.emails import send_email
+from extranet.base.errors import DomainError
 from extranet.base.models import Season, Site
 from families.models import Family, Guardian, Membership
 from students.models import Course, Enrolment, Student
@@ -43,13 +44,8 @@ from students.schoolyear_models import (
 ABSENCE_NOTICE_HORIZON = datetime.timedelta(days=365)
 
 
-class SchoolYearError(Exception):
+class SchoolYearError(DomainError):
     """A refused school-year change, with the French message shown to the user."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- Calendar and lessons ---------------------------------------------------------------------

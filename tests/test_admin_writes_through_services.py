@@ -26,6 +26,9 @@ REFERENCE_DATA = {
     "students.Cycle": "Éveil, Initiation, Cycle 1, 2, 3, Adultes",
     "students.Course": "the timetable of a season; places are given by the re-enrolment services",
     "documents.DocumentType": "which documents the school asks for",
+    "students.SchoolHoliday": "the French school holidays by zone (calendar reference data)",
+    "students.SchoolYearSettings": "a site's term system and absence e-mail choice",
+    "students.ClosureDay": "the days a site closes (calendar reference data)",
 }
 
 
