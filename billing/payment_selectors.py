@@ -48,7 +48,9 @@ def open_instalments(family: Family) -> QuerySet:
     cancelled invoice owes nothing and a partly cancelled one only the rest.
     """
     return (
-        with_outstanding(Instalment.objects.filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE))
+        with_outstanding(
+            Instalment.objects.filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
+        )
         .filter(outstanding__gt=0)
         .select_related("invoice")
         .order_by("due_on", "invoice__number", "rank")
