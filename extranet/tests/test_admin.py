@@ -46,7 +46,9 @@ def demo(settings):
         family, InstalmentFactory(invoice=line.invoice), User.objects.get(identifier="admin", site=None)
     )
     TariffFactory(site=line.invoice.site)
-    populate_billing(line.invoice, EnrolmentFactory(student__family=family, course__pole__site=family.site), None)
+    populate_billing(
+        line.invoice, EnrolmentFactory(student__family=family, course__pole__site=family.site), None
+    )
     ChangeRecordFactory(target=family, actor=User.objects.get(identifier="famille.demo"))
     OutboundEmailFactory(site=family.site)
 
