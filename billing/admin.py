@@ -39,23 +39,8 @@ from extranet.base.scoping import scope_to_staff
 from families.models import Family
 
 
-class ScopedBySiteFieldMixin:
-    """For billing models the shared scoping table does not list yet: scoped through ``site``."""
-
-    site_lookup = "site"
-
-    def get_queryset(self, request):
-        return scope_to_staff(super().get_queryset(request), request.user, path=self.site_lookup)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and getattr(formfield, "queryset", None) is not None:
-            formfield.queryset = scope_to_staff(formfield.queryset, request.user)
-        return formfield
-
-
 @admin.register(BillingSettings)
-class BillingSettingsAdmin(ScopedBySiteFieldMixin, admin.ModelAdmin):
+class BillingSettingsAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("site", "invoice_prefix", "change_rule", "sibling_rate_second", "sibling_rate_third")
     list_select_related = ("site",)
     fieldsets = [
@@ -70,8 +55,7 @@ class BillingSettingsAdmin(ScopedBySiteFieldMixin, admin.ModelAdmin):
 
 
 @admin.register(CourseStop)
-class CourseStopAdmin(ScopedBySiteFieldMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    site_lookup = "enrolment__course__pole__site"
+class CourseStopAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("enrolment", "stopped_on", "recorded_by", "recorded_at")
     list_select_related = ("enrolment__student", "enrolment__course__season", "recorded_by")
 
@@ -495,7 +479,7 @@ def accounting_csv(*, site: Site, start, end) -> HttpResponse:
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ScopedBySiteFieldMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("recorded_at", "family", "payer_name", "means", "amount", "reference", "recorded_by")
     list_filter = ("means",)
     list_select_related = ("family", "means", "recorded_by")

@@ -13,10 +13,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from billing import services
+from billing import mandates, services
 from billing.models import BillingSettings, ChangeRule, Receipt, Tariff
+from documents.demo import text_pdf
+from documents.models import DocumentType
+from documents.services import record_desk_document
 from extranet.base.models import PaymentMeans, Season, Site
 from families.models import Family
 from students.models import CourseCategory, Discipline
@@ -186,4 +190,35 @@ def seed_billing(*, current: Season, following: Season, families: list[Family], 
                     reference=f"ANCV {number:02d}",
                 )
                 payments += 1
+    seed_mandates(families)
     return DemoBilling(invoices=invoices, payments=payments)
+
+
+# The demo families paying by direct debit, with the account their mandate is set up on.
+DEMO_MANDATES = {"GIRAUD": ("Sophie GIRAUD", "FR7630006000011234567890189")}
+
+
+def seed_mandates(families: list[Family]) -> int:
+    """A mandate in force for each demo family of ``DEMO_MANDATES`` (idempotent).
+
+    It goes the way a family's does: set up online, then the signed copy handed in at the desk
+    and validated there, which activates it; so the SEPA export and Facturation show it.
+    """
+    created = 0
+    mandate_type = DocumentType.objects.filter(code="mandat-prelevement").first()
+    for family in families:
+        account = DEMO_MANDATES.get(family.external_reference)
+        if account is None or mandate_type is None or mandates.current_mandate(family) is not None:
+            continue
+        holder, iban = account
+        outcome = mandates.set_up_mandate(family=family, holder_name=holder, iban=iban, actor=None)
+        signed = text_pdf([f"Mandat de prélèvement SEPA {outcome.mandate.reference}", holder, "Signé"])
+        record_desk_document(
+            family=family,
+            document_type=mandate_type,
+            uploaded_file=SimpleUploadedFile("mandat-signe.pdf", signed, content_type="application/pdf"),
+            actor=None,
+            validate=True,
+        )
+        created += 1
+    return created

@@ -39,7 +39,7 @@ from billing.payment_models import (
     RefundRequest,
 )
 from billing.payment_selectors import with_outstanding
-from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin, run_bulk_action
 
 
 class MandateStateChangeInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
@@ -304,7 +304,9 @@ class DebitPrenotificationAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.
 
 @admin.register(RefundRequest)
 class RefundRequestAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
-    """A refund request is settled by linking the credit note issued for it."""
+    """A refund request is settled by the action that issues billing's credit note for it."""
+
+    actions = ["settle_by_credit_note"]
 
     list_display = ("invoice", "family", "amount", "state", "requested_at", "credit_note")
     list_filter = ("state", "family__site")
@@ -317,26 +319,37 @@ class RefundRequestAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             return ("family", "state", "requested_at", "requested_by", "credit_note")
         if obj.state != RefundRequest.State.REQUESTED:
             return self.fields
-        return ("family", "invoice", "amount", "reason", "state", "requested_at", "requested_by")
+        return self.fields
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
+        if change:
+            return
         try:
-            if not change:
-                saved = rejects.request_refund(
-                    invoice=obj.invoice, amount=obj.amount, reason=obj.reason, actor=request.user
-                )
-                obj.pk = saved.pk
-            elif obj.credit_note_id:
-                rejects.settle_refund(
-                    refund=RefundRequest.objects.get(pk=obj.pk),
-                    credit_note=obj.credit_note,
-                    actor=request.user,
-                )
+            saved = rejects.request_refund(
+                invoice=obj.invoice, amount=obj.amount, reason=obj.reason, actor=request.user
+            )
+            obj.pk = saved.pk
         except PaymentError as error:
             self.message_user(request, error.message, messages.ERROR)
+
+    @admin.action(description=_("Émettre l'avoir et clore la demande"), permissions=["change"])
+    def settle_by_credit_note(self, request, queryset):
+        run_bulk_action(
+            request,
+            queryset.select_related("invoice"),
+            lambda refund: rejects.settle_refund(refund=refund, actor=request.user),
+            done_message=lambda count: (
+                ngettext(
+                    "%(count)d demande réglée par un avoir.",
+                    "%(count)d demandes réglées par un avoir.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
 
 
 class OnlineTransactionLineInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from extranet.base.errors import DomainError
 
-class PaymentError(Exception):
+
+class PaymentError(DomainError):
     """A refused operation; ``message`` is French, ``field`` names the form field it belongs to."""
 
     def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)

@@ -30,23 +30,26 @@ def _sum_of(queryset: QuerySet, column: str = "amount") -> Subquery:
 
 
 def with_outstanding(instalments: QuerySet) -> QuerySet:
-    """Annotate ``paid`` (payments), ``debited`` (presented debits) and ``outstanding``."""
+    """Annotate ``paid`` (payments), ``debited`` (presented debits) and ``outstanding``.
+
+    Billing's own rule (``billing.selectors.annotate_invoice``) is amount - credited - paid;
+    a presented debit counts on top of it as money on its way.
+    """
     return instalments.annotate(
         paid=_sum_of(Payment.objects.filter(instalment=OuterRef("pk"))),
         debited=_sum_of(DirectDebit.objects.presented().filter(instalment=OuterRef("pk"))),
-    ).annotate(outstanding=F("amount") - F("paid") - F("debited"))
+    ).annotate(outstanding=F("amount") - F("credited") - F("paid") - F("debited"))
 
 
 def open_instalments(family: Family) -> QuerySet:
     """The family's invoice instalments with money still due, earliest first.
 
-    Cancelled invoices (a credit note exists) owe nothing.
+    What a credit note cancelled is in ``credited`` (billing's ``cancel_invoice``), so a
+    cancelled invoice owes nothing and a partly cancelled one only the rest.
     """
     return (
         with_outstanding(
-            Instalment.objects.filter(
-                invoice__family=family, invoice__kind=Invoice.Kind.INVOICE, invoice__credit_note__isnull=True
-            )
+            Instalment.objects.filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
         )
         .filter(outstanding__gt=0)
         .select_related("invoice")

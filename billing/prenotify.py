@@ -43,7 +43,6 @@ def instalments_to_announce(site: Site, *, today: datetime.date):
             Instalment.objects.filter(
                 invoice__site=site,
                 invoice__kind=Invoice.Kind.INVOICE,
-                invoice__credit_note__isnull=True,
                 invoice__family__payment_means__is_direct_debit=True,
                 invoice__family__mandates__revoked_on__isnull=True,
                 invoice__family__mandates__details__state=MandateDetails.State.ACTIVE,

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import mandates
-from billing.models import Invoice, Payment
+from billing import mandates, services
+from billing.models import Invoice, InvoiceLine, Payment
 from billing.payment_errors import PaymentError
 from billing.payment_models import DebitReject, DirectDebit, RefundRequest
 from extranet.base.emails import send_email
@@ -130,14 +130,37 @@ def request_refund(*, invoice: Invoice, amount: Decimal, reason: str, actor) -> 
         )
 
 
-def settle_refund(*, refund: RefundRequest, credit_note: Invoice, actor) -> RefundRequest:
-    """The secretariat issued the credit note for this refund: link it, the request is settled."""
+def settle_refund(*, refund: RefundRequest, actor) -> RefundRequest:
+    """Settle a refund request by billing's credit note: ``cancel_invoice`` credits the amount
+    on the invoice's lines (what was already paid shows on the note as to be refunded), and the
+    request is linked to that note. An issued invoice is never edited."""
     with transaction.atomic():
-        locked = RefundRequest.objects.select_for_update().get(pk=refund.pk)
+        locked = RefundRequest.objects.select_for_update().select_related("invoice").get(pk=refund.pk)
         if locked.state != RefundRequest.State.REQUESTED:
             raise PaymentError(_("Cette demande de remboursement est déjà traitée."))
-        if credit_note.kind != Invoice.Kind.CREDIT_NOTE or credit_note.family_id != locked.family_id:
-            raise PaymentError(_("Choisissez un avoir de la même famille."), field="credit_note")
+        left = locked.amount
+        credit_lines = []
+        for line in locked.invoice.lines.exclude(kind=InvoiceLine.Kind.REDUCTION).order_by("-pk"):
+            if left <= 0:
+                break
+            take = min(line.amount, left)
+            if take > 0:
+                credit_lines.append(services.CreditLine(line=line, amount=take))
+                left -= take
+        if left > 0:
+            raise PaymentError(
+                _("Les lignes de la facture %(number)s ne suffisent pas pour un avoir de %(amount)s €.")
+                % {"number": locked.invoice.number, "amount": f"{locked.amount:.2f}"}
+            )
+        try:
+            credit_note = services.cancel_invoice(
+                invoice=locked.invoice,
+                reason=locked.reason or _("Remboursement"),
+                actor=actor,
+                lines=credit_lines,
+            )
+        except services.BillingError as error:
+            raise PaymentError(error.message) from error
         locked.credit_note = credit_note
         locked.state = RefundRequest.State.SETTLED
         locked.save(update_fields=["credit_note", "state"])

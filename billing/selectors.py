@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from billing.models import (
     Receipt,
     Tariff,
 )
+from billing.payment_models import DirectDebit
 from documents.models import Document, DocumentType
 from extranet.base.models import Season, Site
 from families.models import Family
@@ -220,9 +221,25 @@ def estimate_for(family: Family) -> Estimate | None:
 # ----------------------------------------------------------------------------- the Facturation tab
 
 
+def _presented_debits():
+    """What direct debits presented to the bank and not rejected took on each instalment."""
+    summed = (
+        DirectDebit.objects.presented()
+        .filter(instalment=OuterRef("pk"))
+        .order_by()
+        .values("instalment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
 def _instalments_with_paid():
+    """``paid`` counts the Payment rows (desk, card online) and the presented debits: one rule,
+    the same as ``billing.payment_selectors.with_outstanding``. A reject turns its debit's state
+    to rejected, so the instalment is due again without any row being edited."""
     return Instalment.objects.annotate(
-        paid=Coalesce(Sum("payments__amount"), Value(ZERO), output_field=MONEY)
+        paid=Coalesce(Sum("payments__amount"), Value(ZERO), output_field=MONEY) + _presented_debits()
     ).order_by("rank")
 
 

@@ -129,7 +129,6 @@ def candidate_instalments(site: Site, collection_date: datetime.date):
             Instalment.objects.filter(
                 invoice__site=site,
                 invoice__kind=Invoice.Kind.INVOICE,
-                invoice__credit_note__isnull=True,
                 invoice__family__payment_means__is_direct_debit=True,
                 due_on__lte=collection_date,
             )

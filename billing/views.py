@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from billing import pdf, selectors, services
+from billing import online, payment_selectors, pdf, selectors, services
 from billing.models import Invoice, InvoicePdf, Payment
 from extranet.base.portal import family_required, scoped_or_404
 
@@ -30,7 +30,14 @@ def pdf_response(filename: str, content: bytes) -> HttpResponse:
 @family_required
 def invoice_list(request):
     billing = selectors.family_billing(request.family)
-    return render(request, "billing/invoices.html", {"billing": billing, "invoices": billing.invoices})
+    payments = payment_selectors.facturation_payments(
+        request.family, online_enabled=online.is_enabled(request.family.site)
+    )
+    return render(
+        request,
+        "billing/invoices.html",
+        {"billing": billing, "invoices": billing.invoices, "payments": payments},
+    )
 
 
 @family_required

@@ -4,7 +4,19 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from billing.models import BillingSettings, Instalment, Invoice, InvoiceLine, Mandate, Payment, Tariff
+from billing.models import (
+    BillingSettings,
+    CourseStop,
+    Instalment,
+    Invoice,
+    InvoiceLine,
+    InvoicePdf,
+    InvoiceSequence,
+    Mandate,
+    Payment,
+    Receipt,
+    Tariff,
+)
 from extranet.base.models import PaymentMeans
 from extranet.tests.factories import PoleFactory, SiteFactory, current_season
 from families.tests.factories import FamilyFactory
@@ -137,3 +149,23 @@ def tariff_grid(
         )
         for (low, high), amount in zip(bounds, amounts, strict=True)
     ]
+
+
+def populate_billing(invoice: Invoice, enrolment, actor) -> None:
+    """One row of each billing record an admin lists for ``invoice``'s site and family (scoping tests)."""
+    BillingSettingsFactory(site=invoice.site, invoice_prefix=invoice.site.slug[:10].upper().replace("-", ""))
+    InvoiceSequence.objects.get_or_create(site=invoice.site, year=2025)
+    InvoicePdf.objects.get_or_create(
+        invoice=invoice,
+        defaults={"filename": f"{invoice.number}.pdf", "content": b"%PDF-1.7", "sha256": "0" * 64},
+    )
+    CourseStop.objects.create(enrolment=enrolment, stopped_on=datetime.date(2026, 1, 10), recorded_by=actor)
+    Receipt.objects.create(
+        site=invoice.site,
+        family=invoice.family,
+        means=PaymentMeans.objects.get(code="cheque"),
+        amount=Decimal("10.00"),
+        received_on=datetime.date(2025, 10, 10),
+        payer_name="Payeur",
+        recorded_by=actor,
+    )

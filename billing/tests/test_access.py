@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 
 COVERED_URLS = {"billing:invoices", "billing:invoice_pdf", "billing:receipted_pdf", "billing:certificate_pdf"}
 COVERED_URLS |= PAYMENT_URLS  # paying: billing/tests/test_payment_access.py
+ADMIN_URLS = {
+    "admin:billing_invoice_cancel",
+    "admin:billing_invoice_accounting",
+    "admin:billing_invoice_desk_payment",
+}
+COVERED_URLS |= ADMIN_URLS
 
 
 def urls(invoice_pk=1):
@@ -45,3 +51,29 @@ def test_another_family_s_documents_are_404(client):
 
     for url in urls(invoice.pk)[1:3]:
         assert client.get(url).status_code == 404
+
+
+def admin_urls(invoice_pk=1):
+    return {
+        "admin:billing_invoice_cancel": reverse("admin:billing_invoice_cancel", args=[invoice_pk]),
+        "admin:billing_invoice_accounting": reverse("admin:billing_invoice_accounting"),
+        "admin:billing_invoice_desk_payment": reverse("admin:billing_invoice_desk_payment"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_URLS))
+def test_the_secretariat_pages_send_an_anonymous_visitor_to_the_admin_login(client, name):
+    url = admin_urls()[name]
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('admin:login')}?next=")
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_URLS))
+def test_the_secretariat_pages_refuse_staff_without_billing_rights(client, name):
+    invoice = InvoiceFactory()
+    client.force_login(StaffUserFactory())
+
+    assert client.get(admin_urls(invoice.pk)[name]).status_code == 403

@@ -198,7 +198,7 @@ def test_the_migration_encrypts_a_mandate_recorded_in_clear_before_paying_existe
     from billing.tests.factories import MandateFactory
 
     old = MandateFactory(iban=IBAN_FR)
-    import_module("billing.migrations.0004_encrypt_existing_ibans").encrypt_existing(apps, None)
+    import_module("billing.migrations.0006_encrypt_existing_ibans").encrypt_existing(apps, None)
 
     old.refresh_from_db()
     assert old.iban == "FR76••••••••••••••••••••189"

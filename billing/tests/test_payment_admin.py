@@ -2,15 +2,17 @@
 a reject recorded from the debit list, the follow-up of late instalments."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 
-from billing.payment_models import DirectDebit, IbanDisclosure, InstalmentFollowUp
+from billing.payment_models import DirectDebit, IbanDisclosure, InstalmentFollowUp, RefundRequest
+from billing.rejects import request_refund
 from billing.sepa import export_direct_debits
-from billing.tests.factories import PaymentFactory
+from billing.tests.factories import InstalmentFactory, InvoiceLineFactory, PaymentFactory
 from billing.tests.payment_factories import (
     IBAN_FR,
     creditor_site,
@@ -23,7 +25,14 @@ from extranet.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
-PERMISSIONS = ["view_mandate", "view_directdebit", "add_debitreject", "view_instalmentfollowup"]
+PERMISSIONS = [
+    "view_mandate",
+    "view_directdebit",
+    "add_debitreject",
+    "view_instalmentfollowup",
+    "view_refundrequest",
+    "change_refundrequest",
+]
 
 
 @pytest.fixture
@@ -108,3 +117,23 @@ def test_the_late_filter_lists_instalments_past_due_and_still_owed(client, site,
     assert response.status_code == 200
     assert [row.pk for row in response.context["cl"].result_list] == [late.pk]
     assert InstalmentFollowUp.objects.count() == 3
+
+
+def test_the_refund_action_issues_billing_s_credit_note_and_settles_the_request(client, site, secretary):
+    line = InvoiceLineFactory(
+        amount=Decimal("150.00"),
+        invoice__total=Decimal("150.00"),
+        invoice__site=site,
+        invoice__family__site=site,
+    )
+    PaymentFactory(instalment=InstalmentFactory(invoice=line.invoice), amount=Decimal("150.00"))
+    refund = request_refund(invoice=line.invoice, amount=Decimal("30.00"), reason="Trop-perçu", actor=None)
+
+    client.post(
+        reverse("admin:billing_refundrequest_changelist"),
+        {"action": "settle_by_credit_note", "_selected_action": [refund.pk]},
+    )
+
+    refund.refresh_from_db()
+    assert refund.state == RefundRequest.State.SETTLED
+    assert refund.credit_note.cancels == line.invoice and refund.credit_note.total == Decimal("30.00")

@@ -19,6 +19,7 @@ from billing.models import Mandate, Payment
 from billing.payment_models import DirectDebit, MandateDetails, OnlineTransaction
 from billing.payment_selectors import facturation_payments
 from billing.rejects import record_reject
+from billing.selectors import family_billing
 from billing.sepa import export_direct_debits
 from billing.tests.payment_factories import (
     CREDITOR_ICS,
@@ -198,3 +199,23 @@ def test_facturation_tells_the_family_what_to_do_after_a_reject_at_a_fixed_cost(
     assert "Vos paiements en ligne" in html
     assert "FR76 •••• •••• •••• •••• •••• 189" in html
     assert len(queries.captured_queries) == 5
+
+
+def test_a_presented_debit_counts_as_paid_on_facturation_until_it_is_rejected(family, tmp_path):
+    mandate = mandate_in_force(family)
+    instalment = instalment_due(family, due_on=datetime.date(2026, 10, 15))
+    prenotified(instalment, mandate)
+    export_direct_debits(
+        site=family.site,
+        collection_date=instalment.due_on,
+        today=datetime.date(2026, 9, 20),
+        output_dir=tmp_path,
+    )
+
+    presented = family_billing(family, today=datetime.date(2026, 10, 20)).invoices[0]
+    assert presented.paid == instalment.amount and presented.due == Decimal("0.00")
+
+    record_reject(direct_debit=DirectDebit.objects.get(), reason="AM04", actor=None)
+
+    rejected = family_billing(family, today=datetime.date(2026, 10, 20)).invoices[0]
+    assert rejected.paid == Decimal("0.00") and rejected.due == instalment.amount

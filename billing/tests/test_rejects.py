@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from billing.models import Invoice
 from billing.payment_errors import PaymentError
 from billing.payment_models import DebitReject, DirectDebit, MandateDetails, RefundRequest
 from billing.payment_selectors import open_instalments
 from billing.rejects import record_reject, request_refund, settle_refund
 from billing.sepa import export_direct_debits
-from billing.tests.factories import InvoiceFactory, PaymentFactory
+from billing.tests.factories import InvoiceLineFactory, PaymentFactory
 from billing.tests.payment_factories import (
     creditor_site,
     direct_debit_family,
@@ -108,7 +109,8 @@ def test_a_debit_is_rejected_once(presented):
 
 
 def test_a_refund_is_a_request_bounded_by_what_was_paid_then_settled_by_a_credit_note():
-    invoice = InvoiceFactory(total=Decimal("150.00"))
+    line = InvoiceLineFactory(amount=Decimal("150.00"), invoice__total=Decimal("150.00"))
+    invoice = line.invoice
     instalment = instalment_due(invoice.family, due_on=OCTOBER)
     instalment.invoice = invoice
     instalment.save()
@@ -117,11 +119,12 @@ def test_a_refund_is_a_request_bounded_by_what_was_paid_then_settled_by_a_credit
     with pytest.raises(PaymentError, match="Au plus 150.00 €"):
         request_refund(invoice=invoice, amount=Decimal("200.00"), reason="Trop-perçu", actor=None)
     refund = request_refund(invoice=invoice, amount=Decimal("40.00"), reason="Arrêt du cours", actor=None)
-    credit_note = InvoiceFactory(
-        family=invoice.family, kind="credit_note", cancels=None, total=Decimal("40.00")
-    )
 
-    settled = settle_refund(refund=refund, credit_note=credit_note, actor=None)
+    settled = settle_refund(refund=refund, actor=None)
 
+    credit_note = settled.credit_note
     assert settled.state == RefundRequest.State.SETTLED
-    assert settled.credit_note == credit_note
+    assert credit_note.kind == Invoice.Kind.CREDIT_NOTE and credit_note.cancels == invoice
+    assert credit_note.total == Decimal("40.00") and credit_note.refundable == Decimal("40.00")
+    with pytest.raises(PaymentError, match="déjà traitée"):
+        settle_refund(refund=refund, actor=None)

@@ -100,8 +100,9 @@ def test_the_page_query_count_is_pinned(client, django_assert_num_queries):
     client.get(reverse("billing:invoices"))
 
     # Session, user, guardian with its family (3); invoices, instalments with payments, lines (3);
-    # payments, receipts (2); QF attestations (1); next season (1).
-    with django_assert_num_queries(10):
+    # payments, receipts (2); QF attestations (1); next season (1); paying (4: mandate,
+    # debits and rejects, open instalments, online payments; billing/payment_selectors.py).
+    with django_assert_num_queries(14):
         client.get(reverse("billing:invoices"))
 
 
@@ -118,3 +119,14 @@ def test_the_query_count_does_not_grow_with_pupils_invoices_or_payments(client):
             PaymentFactory(instalment=instalment)
 
     assert count(client) == with_one
+
+
+def test_facturation_offers_the_direct_debit_set_up_and_paying_online(client, settings):
+    settings.PAYMENTS_ONLINE_PROVIDERS = {"*": {"backend": "dummy"}}
+    family, _guardian = logged_in_family(client)
+    three_instalments(InvoiceFactory(family=family))
+
+    html = client.get(reverse("billing:invoices")).content.decode()
+
+    assert reverse("billing:mandate") in html and "Mettre en place le prélèvement" in html
+    assert reverse("billing:pay_online") in html and "Payer en ligne" in html

@@ -18,6 +18,7 @@ from billing.tests.factories import (
     MandateFactory,
     PaymentFactory,
     TariffFactory,
+    populate_billing,
 )
 from billing.tests.payment_factories import populate_payments
 from extranet.base.audit import diff, record_changes, snapshot
@@ -45,6 +46,9 @@ def demo(settings):
         family, InstalmentFactory(invoice=line.invoice), User.objects.get(identifier="admin", site=None)
     )
     TariffFactory(site=line.invoice.site)
+    populate_billing(
+        line.invoice, EnrolmentFactory(student__family=family, course__pole__site=family.site), None
+    )
     ChangeRecordFactory(target=family, actor=User.objects.get(identifier="famille.demo"))
     OutboundEmailFactory(site=family.site)
 

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Invoice
+from billing.models import Invoice, Mandate
+from billing.payment_models import MandateDetails
 from billing.selectors import family_invoices
 from extranet.base.models import News, Season, Site, User
 from extranet.shell.demo import PAST, season_start_years
@@ -320,3 +321,13 @@ def test_seeding_again_issues_no_invoice_twice(demo):
     call_command("seed_demo", stdout=io.StringIO())
 
     assert list(Invoice.objects.order_by("pk").values_list("number", "total")) == before
+
+
+def test_the_direct_debit_family_has_a_mandate_in_force_once(demo):
+    giraud = Family.objects.get(external_reference="GIRAUD")
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    mandate = Mandate.objects.select_related("details").get(family=giraud)
+    assert mandate.details.state == MandateDetails.State.ACTIVE
+    assert mandate.revoked_on is None

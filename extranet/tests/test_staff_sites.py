@@ -17,6 +17,7 @@ from billing.tests.factories import (
     MandateFactory,
     PaymentFactory,
     TariffFactory,
+    populate_billing,
 )
 from billing.tests.payment_factories import populate_payments
 from documents.models import Document
@@ -67,6 +68,7 @@ def populate(site: Site) -> Family:
     MandateFactory(family=family)
     populate_payments(family, InstalmentFactory(invoice=line.invoice), StaffUserFactory())
     TariffFactory(site=site)
+    populate_billing(line.invoice, enrolment, StaffUserFactory())
     ChangeRecordFactory(target=family, actor=guardian.user)
     OutboundEmailFactory(site=site)
     return family
