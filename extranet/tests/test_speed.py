@@ -29,7 +29,9 @@ def plan(queryset) -> str:
 
 @postgres_only
 def test_the_login_lookup_uses_the_case_insensitive_identifier_index():
-    found = plan(User.objects.filter(identifier__iexact="Famille.Demo", site__slug="malakoff"))
+    # The identifier alone: with the site too, the planner may as well start from the site's
+    # (site, identifier) unique index, depending on what earlier tests left in the tables.
+    found = plan(User.objects.filter(identifier__iexact="Famille.Demo"))
 
     assert "user_identifier_upper" in found
 
