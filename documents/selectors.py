@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from documents import validity
 from documents.models import Document, DocumentType
+from extranet.base.dates import long_date
 from extranet.base.models import Season
 from extranet.base.todo import TodoItem
 from students.models import Student
@@ -185,9 +186,9 @@ def _missing_note(document_type: DocumentType, *, earliest, providable: bool) ->
     if document_type.requirement == DocumentType.Requirement.REDUCED_TARIFF:
         return _("Facultatif : sans ce document, le tarif maximal est appliqué.")
     if earliest is not None and not providable:
-        return _("À fournir à partir du %(date)s.") % {"date": validity.long_date(earliest)}
+        return _("À fournir à partir du %(date)s.") % {"date": long_date(earliest)}
     if earliest is not None:
-        return _("Daté du %(date)s ou après.") % {"date": validity.long_date(earliest)}
+        return _("Daté du %(date)s ou après.") % {"date": long_date(earliest)}
     return ""
 
 

@@ -19,13 +19,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from documents.models import Document, DocumentType
+from extranet.base.dates import long_date
 from extranet.base.models import Season
-
-
-def long_date(day: datetime.date) -> str:
-    """ "1er juillet 2026", "15 juin 2026": the French way of writing a date in a sentence."""
-    text = date_format(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
 
 
 def coming_season(seasons=None) -> Season | None:

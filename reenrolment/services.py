@@ -28,7 +28,7 @@ from extranet.base.models import Season, Site, User
 from families.selectors import family_emails
 from reenrolment import rules, selectors
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
-from students.models import Course, CourseCategory, Enrolment, SchoolRecord, Student
+from students.models import Course, Enrolment, SchoolRecord, Student
 
 State = Reenrolment.State
 ChoiceState = ReenrolmentChoice.State
@@ -404,20 +404,6 @@ def _school_level_code(student: Student, season: Season) -> str | None:
     return record.school_level.code if record and record.school_level else None
 
 
-def _past_courses(student: Student, season: Season) -> tuple[set[int], bool]:
-    """Disciplines followed before ``season``, and whether one was a music instrument course."""
-    rows = list(
-        Enrolment.objects.filter(student=student, season__starts_on__lt=season.starts_on)
-        .values_list("course__discipline_id", "course__category", "course__discipline__is_dance")
-        .distinct()
-    )
-    played = any(
-        category in {CourseCategory.INSTRUMENT, CourseCategory.ADULT} and not is_dance
-        for _discipline, category, is_dance in rows
-    )
-    return {discipline for discipline, _category, _dance in rows}, played
-
-
 def _same_request(dossier: Reenrolment, *, target_state: str, wanted: dict) -> bool:
     if dossier.state != target_state:
         return False
@@ -542,7 +528,7 @@ def _checked_choices(
         wish_course_ids=wish_course_ids,
     )
     if submit and not errors:
-        past_disciplines, played_instrument = _past_courses(student, window.season)
+        past_disciplines, played_instrument = selectors.past_courses(student, window.season)
         errors = rules.check_course_rules(
             student=student,
             season=window.season,
