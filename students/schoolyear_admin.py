@@ -20,7 +20,8 @@ from extranet.base.admin import (
     SiteScopedAdminMixin,
 )
 from extranet.base.exports import export_csv_action
-from extranet.base.models import User
+from extranet.base.models import Site, User
+from extranet.base.scoping import scope_to_staff
 from students import schoolyear_services as services
 from students.models import Course
 from students.schoolyear_models import (
@@ -37,8 +38,20 @@ from students.schoolyear_models import (
 )
 
 
+class MissingHolidaysWarningMixin:
+    """The list says when the current or next season's holidays are missing for a zone of the
+    staff member's sites: lessons cannot be generated until they are entered."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            sites = scope_to_staff(Site.objects.exclude(zone=""), request.user)
+            for text in services.holiday_gaps(sites):
+                self.message_user(request, text, messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(SchoolHoliday)
-class SchoolHolidayAdmin(admin.ModelAdmin):
+class SchoolHolidayAdmin(MissingHolidaysWarningMixin, admin.ModelAdmin):
     list_display = ("name", "zone", "starts_on", "ends_on")
     list_filter = ("zone",)
     search_fields = ("name", "code")
@@ -241,7 +254,7 @@ class LessonForm(forms.ModelForm):
 
 
 @admin.register(Lesson)
-class LessonAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class LessonAdmin(MissingHolidaysWarningMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("date", "starts_at", "ends_at", "course", "room", "status")
     list_filter = ("status", "course__pole__site", "course__season", "course__teachers", "course")
     list_select_related = ("course__season",)

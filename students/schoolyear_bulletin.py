@@ -11,14 +11,8 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
-from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
-
-# Importing WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process
-# (weasyprint/images.py). The document uploads rely on Pillow refusing a truncated image, so put
-# Pillow's default back; the bulletin holds no image.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 @dataclass(frozen=True)

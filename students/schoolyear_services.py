@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from extranet.base.audit import diff, record_changes, snapshot
 from extranet.base.emails import send_email
@@ -48,6 +49,10 @@ class SchoolYearError(DomainError):
     """A refused school-year change, with the French message shown to the user."""
 
 
+class SchoolHolidaysMissing(SchoolYearError):
+    """The season's school holidays of the site's zone are not loaded: no lesson is generated."""
+
+
 # --- Calendar and lessons ---------------------------------------------------------------------
 
 
@@ -63,6 +68,49 @@ def days_without_lessons(site: Site, start: datetime.date, end: datetime.date) -
             day += datetime.timedelta(days=1)
     days.update(ClosureDay.objects.filter(site=site, date__range=(start, end)).values_list("date", flat=True))
     return days
+
+
+def zones_without_holidays(season: Season, zones: Iterable[str]) -> list[str]:
+    """The zones among ``zones`` whose school holidays of ``season`` are not loaded (sorted).
+
+    Every year of the national school calendar (calendrier scolaire, arrêté of the Ministry of
+    Education) gives each zone its own winter and spring holidays. A zone without a single holiday
+    of its own within the season has not had that season's calendar entered: the arrêté was not
+    published yet when the reference data were shipped, or nobody added it in the admin since.
+    """
+    wanted = sorted({zone for zone in zones if zone})
+    if not wanted:
+        return []
+    loaded = set(
+        SchoolHoliday.objects.filter(
+            zone__in=wanted, starts_on__lte=season.ends_on, ends_on__gte=season.starts_on
+        ).values_list("zone", flat=True)
+    )
+    return [zone for zone in wanted if zone not in loaded]
+
+
+def missing_holidays_message(season: Season, zones: list[str]) -> str:
+    """What the secretariat or ops read when a season's holidays are not loaded for ``zones``."""
+    return ngettext(
+        "Les vacances scolaires %(season)s de la zone %(zones)s ne sont pas chargées : sans elles, des "
+        "séances tomberaient pendant les vacances. Saisissez-les dans l'admin (Vacances scolaires et "
+        "jours fériés) d'après le calendrier scolaire officiel, puis générez les séances.",
+        "Les vacances scolaires %(season)s des zones %(zones)s ne sont pas chargées : sans elles, des "
+        "séances tomberaient pendant les vacances. Saisissez-les dans l'admin (Vacances scolaires et "
+        "jours fériés) d'après le calendrier scolaire officiel, puis générez les séances.",
+        len(zones),
+    ) % {"season": season.label, "zones": ", ".join(zones)}
+
+
+def holiday_gaps(sites: Iterable[Site]) -> list[str]:
+    """One warning per season (current, then next) whose holidays are missing for a zone of ``sites``."""
+    zones = {site.zone for site in sites if site.zone}
+    gaps = []
+    for season in Season.objects.filter(Q(is_current=True) | Q(is_next=True)).order_by("starts_on"):
+        missing = zones_without_holidays(season, zones)
+        if missing:
+            gaps.append(missing_holidays_message(season, missing))
+    return gaps
 
 
 def timetable_dates(course: Course, season: Season, closed: set[datetime.date]) -> list[datetime.date]:
@@ -90,8 +138,13 @@ def generate_lessons(*, site: Site, season: Season, dry_run: bool = False) -> Le
     """Create the missing lessons of every course of ``site`` in ``season`` from its timetable.
 
     Idempotent: a lesson already generated for a timetable date (even moved or cancelled since)
-    is left as it is; nothing is deleted.
+    is left as it is; nothing is deleted. That is also why it refuses to run (dry run included)
+    while the season's school holidays of the site's zone are not loaded: lessons generated on
+    those days would stay in the families' planning once the holidays are entered.
     """
+    missing = zones_without_holidays(season, [site.zone])
+    if missing:
+        raise SchoolHolidaysMissing(missing_holidays_message(season, missing))
     with transaction.atomic():
         # One generation per site at a time: a second run waits, then finds the lessons made.
         Site.objects.select_for_update().filter(pk=site.pk).first()

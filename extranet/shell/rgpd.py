@@ -4,7 +4,9 @@ The requester gets their own data in full and, of the household, what the Famill
 them. The other guardians' own data (address, profession, situation, logins, the history of
 their own record) is theirs to ask for: it is never in another guardian's export.
 
-It lives in the shell because it reads every feature app.
+It lives in the shell because it reads every feature app. Every model that belongs to a family,
+a guardian or a pupil has a section here or a reason not to in ``NOT_EXPORTED``
+(``families/tests/test_export.py`` fails for a new one that has neither).
 """
 
 from __future__ import annotations
@@ -13,22 +15,27 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from billing.models import Instalment, Invoice, Mandate
+from billing.iban import mask_iban
+from billing.models import Instalment, Invoice, Mandate, OnlineTransaction, Receipt, RefundRequest
 from documents.models import Document
 from extranet.base.models import ChangeRecord
 from families.models import Family, Guardian, Membership
 from reenrolment.models import Reenrolment
 from students.models import Enrolment, SchoolRecord, Student
+from students.schoolyear_models import AbsenceNotice, Attendance, Evaluation, FamilyCalendar
 from students.services import IDENTITY_FIELDS
+
+# Models holding rows of a family, guardian or pupil (a foreign key to Family, Guardian or
+# Student) without a section of their own, and where their data are in the export instead.
+# Every other such model has its section.
+NOT_EXPORTED = {
+    "families.Membership": "the guardian-household link: each guardian's relationship and payer flag",
+    "billing.InvoiceLine": "the lines of an invoice, exported with their invoice",
+}
 
 
 def _date(value):
     return value.isoformat() if value else None
-
-
-def _masked_iban(iban: str) -> str:
-    compact = iban.replace(" ", "")
-    return compact[:4] + " **** " + compact[-4:] if len(compact) > 8 else "****"
 
 
 def _as_stored(instance, *names: str) -> dict:
@@ -59,18 +66,23 @@ def family_data_export(family: Family, *, requester: Guardian | None = None) -> 
     )
     if requester is not None:  # the requester as loaded with the household (no query more)
         requester = next((m.guardian for m in memberships if m.guardian_id == requester.pk), requester)
-    students = list(_students_of(family))
+    today = timezone.localdate()
+    students = list(_students_of(family, today=today))
     return {
         "exported_at": timezone.localtime().isoformat(),
         "site": {"name": family.site.name, "contact_email": family.site.contact_email},
         "family": _family_section(family),
         "requester": _requester_section(requester) if requester is not None else None,
         "guardians": [_guardian_section(membership, requester) for membership in memberships],
-        "students": [_student_section(student) for student in students],
+        "students": [_student_section(student, requester) for student in students],
         "documents": _documents_section(family),
         "reenrolments": _reenrolments_section(family),
         "invoices": _invoices_section(family),
         "sepa_mandates": _mandates_section(family),
+        "desk_payments": _receipts_section(family),
+        "online_payments": _online_payments_section(family),
+        "refund_requests": _refund_requests_section(family),
+        "calendar_feed": _calendar_feed_section(family, requester),
         "changes": _changes_section(
             family,
             requester=requester,
@@ -122,11 +134,28 @@ def _guardian_section(membership: Membership, requester: Guardian | None) -> dic
     }
 
 
-def _students_of(family: Family):
+def _students_of(family: Family, *, today):
     return (
         Student.objects.for_family(family)
         .select_related("civility")
         .prefetch_related(
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.select_related("lesson__course").order_by(
+                    "lesson__date", "lesson__starts_at", "pk"
+                ),
+            ),
+            Prefetch(
+                "absence_notices",
+                queryset=AbsenceNotice.objects.select_related("reported_by").order_by("starts_on", "pk"),
+            ),
+            # Only what families see on the Suivi tab: a term's evaluations once it is published.
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.filter(term__published_on__lte=today)
+                .select_related("term__season", "course", "teacher__user")
+                .order_by("term__season__starts_on", "term__number", "course__name", "pk"),
+            ),
             Prefetch(
                 "school_records", queryset=SchoolRecord.objects.select_related("season", "school_level")
             ),
@@ -143,7 +172,7 @@ def _students_of(family: Family):
     )
 
 
-def _student_section(student: Student) -> dict:
+def _student_section(student: Student, requester: Guardian | None) -> dict:
     return {
         "civility": str(student.civility or ""),
         **_as_stored(student, "last_name", "first_name"),
@@ -179,6 +208,40 @@ def _student_section(student: Student) -> dict:
                 "discipline": entry.discipline.name if entry.discipline else "",
             }
             for entry in student.repertoire.all()
+        ],
+        # Every mark of the roll (present too: it is data held about the pupil).
+        "attendance": [
+            {
+                "date": _date(mark.lesson.date),
+                "course": mark.lesson.course.name,
+                "status": mark.get_status_display(),
+                "note": mark.note,
+                "guardians_notified_at": _date(mark.guardians_notified_at),
+            }
+            for mark in student.attendances.all()
+        ],
+        "absences_reported": [
+            {
+                "from": _date(notice.starts_on),
+                "to": _date(notice.ends_on),
+                "reason": notice.reason,
+                "reported_at": _date(notice.created_at),
+                "reported_by": _actor(notice.reported_by, requester),
+            }
+            for notice in student.absence_notices.all()
+        ],
+        "evaluations": [
+            {
+                "season": evaluation.term.season.label,
+                "term": evaluation.term.label,
+                "course": evaluation.course.name,
+                "teacher": evaluation.teacher.full_name if evaluation.teacher else "",
+                "appreciation": evaluation.appreciation,
+                "level": evaluation.get_level_display() if evaluation.level else "",
+                "skills": evaluation.skills,
+                "published_on": _date(evaluation.term.published_on),
+            }
+            for evaluation in student.evaluations.all()
         ],
     }
 
@@ -292,12 +355,78 @@ def _mandates_section(family: Family) -> list[dict]:
         {
             "reference": mandate.reference,
             "holder": mandate.holder_name,
-            "iban": _masked_iban(mandate.iban),
+            "iban": mask_iban(mandate.iban),
             "signed_on": _date(mandate.signed_on),
             "revoked_on": _date(mandate.revoked_on),
         }
         for mandate in Mandate.objects.filter(family=family).order_by("signed_on")
     ]
+
+
+def _receipts_section(family: Family) -> list[dict]:
+    receipts = Receipt.objects.filter(family=family).select_related("means").order_by("received_on", "pk")
+    return [
+        {
+            "received_on": _date(receipt.received_on),
+            "amount": str(receipt.amount),
+            "means": str(receipt.means),
+            "reference": receipt.reference,
+            "payer": receipt.payer_name,
+            "payer_email": receipt.payer_email,
+        }
+        for receipt in receipts
+    ]
+
+
+def _online_payments_section(family: Family) -> list[dict]:
+    transactions = OnlineTransaction.objects.for_family(family).order_by("created_at", "pk")
+    return [
+        {
+            "reference": transaction.reference,
+            "amount": str(transaction.amount),
+            "state": transaction.get_state_display(),
+            "started_at": _date(transaction.created_at),
+            "settled_at": _date(transaction.settled_at),
+        }
+        for transaction in transactions
+    ]
+
+
+def _refund_requests_section(family: Family) -> list[dict]:
+    requests = (
+        RefundRequest.objects.filter(family=family)
+        .select_related("invoice", "credit_note")
+        .order_by("requested_at", "pk")
+    )
+    return [
+        {
+            "invoice": request.invoice.number,
+            "amount": str(request.amount),
+            "reason": request.reason,
+            "state": request.get_state_display(),
+            "requested_at": _date(request.requested_at),
+            "credit_note": request.credit_note.number if request.credit_note else None,
+        }
+        for request in requests
+    ]
+
+
+def _calendar_feed_section(family: Family, requester: Guardian | None) -> dict:
+    """Whether the family's lessons feed has an address, and since when; never the address.
+
+    The secret token in the address lets anyone who has it read the family's lessons without
+    logging in, like a password. The export is a file that gets saved, forwarded or handed to
+    the secretariat: a live credential has no place in it, and it is not data *about* anyone.
+    A guardian sees the address on the Planning page and can renew it there.
+    """
+    calendar = FamilyCalendar.objects.filter(family=family).select_related("renewed_by").first()
+    if calendar is None:
+        return {"exists": False, "created_or_renewed_at": None, "by": None}
+    return {
+        "exists": True,
+        "created_or_renewed_at": _date(calendar.renewed_at),
+        "by": _actor(calendar.renewed_by, requester),
+    }
 
 
 def _changes_section(family: Family, *, requester: Guardian | None, student_ids: list[int]) -> list[dict]:

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from extranet.tests.factories import PoleFactory, SiteFactory, current_season
+from extranet.tests.factories import PoleFactory, SeasonFactory, SiteFactory, current_season
 from students.schoolyear_models import Lesson
 from students.tests.factories import CourseFactory
 
@@ -63,3 +63,11 @@ def test_a_site_without_a_zone_is_warned(course):
     _out, err = run("--site", "malakoff", "--season", "2025/2026")
 
     assert "pas de zone" in err
+
+
+def test_a_season_whose_zone_holidays_are_missing_is_refused_with_what_to_do(course):
+    SeasonFactory(start_year=2030, is_current=False, is_next=False)
+
+    with pytest.raises(CommandError, match="Malakoff : Les vacances scolaires 2030/2031 de la zone C"):
+        run("--site", "malakoff", "--season", "2030/2031", "--dry-run")
+    assert not Lesson.objects.exists()

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
-from PIL import ImageFile
 from pypdf import PdfReader
 
+from documents.tests.factories import jpeg_bytes, upload
+from documents.uploads import JPEG, UploadRefused, check_upload
 from extranet.tests.factories import PoleFactory, SiteFactory
 from extranet.tests.portal import log_in, seasons
 from families.tests.factories import guardian_of
@@ -224,12 +225,17 @@ def test_suivi_costs_the_same_queries_for_5_and_30_rows(client, family_pupil):
     assert count_queries(client, url) == with_5 == 7
 
 
-def test_rendering_a_bulletin_leaves_truncated_images_refused(client, family_pupil):
-    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on when imported; uploads need it off."""
+def test_a_truncated_photo_is_still_refused_after_a_bulletin_is_rendered(client, family_pupil):
+    """Importing WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process; the
+    upload check turns it off itself before decoding, so rendering PDFs cannot weaken it."""
     student, guardian, course = family_pupil
     term = TermFactory(site=student.family.site, published_on=timezone.localdate())
     EvaluationFactory(term=term, course=course, student=student)
     log_in(client, guardian)
+    content = jpeg_bytes(size=(400, 300))
 
     assert client.get(reverse("students:bulletin", args=[student.pk, term.pk])).status_code == 200
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    with pytest.raises(UploadRefused, match="abîmée ou incomplète"):
+        check_upload(
+            upload("photo.jpg", content[: len(content) // 2]), accepted_types=[JPEG], type_name="Photo"
+        )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext, ngettext
 
 from extranet.base.management.sites import add_site_argument, site_from_option
 from extranet.base.models import Season
-from students.schoolyear_services import generate_lessons
+from students.schoolyear_services import SchoolHolidaysMissing, generate_lessons
 
 
 class Command(BaseCommand):
@@ -13,7 +13,8 @@ class Command(BaseCommand):
         "Crée les séances de chaque cours d'un site pour une saison : chaque semaine au jour et à l'heure "
         "du cours, entre le début et la fin de la saison, sauf pendant les vacances scolaires de la zone "
         "du site, les jours fériés et les jours de fermeture du site. Sans effet sur les séances déjà "
-        "créées (même déplacées ou annulées) ; ne supprime rien."
+        "créées (même déplacées ou annulées) ; ne supprime rien. Refuse de tourner tant que les vacances "
+        "scolaires de la saison ne sont pas chargées pour la zone du site."
     )
 
     def add_arguments(self, parser):
@@ -38,7 +39,10 @@ class Command(BaseCommand):
                 )
                 % {"site": site.name}
             )
-        result = generate_lessons(site=site, season=season, dry_run=options["dry_run"])
+        try:
+            result = generate_lessons(site=site, season=season, dry_run=options["dry_run"])
+        except SchoolHolidaysMissing as error:
+            raise CommandError(f"{site.name} : {error.message}") from error
         created = (
             ngettext("%(count)d séance serait créée", "%(count)d séances seraient créées", result.created)
             if options["dry_run"]
