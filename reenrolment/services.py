@@ -8,7 +8,7 @@ before the dossier; a seat given to a waitlisted dossier is given while its cour
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -280,6 +280,26 @@ def _email_context(dossier: Reenrolment, **extra) -> dict:
 
 def _email_family(name: str, dossier: Reenrolment, **extra) -> None:
     send_email(name, to=family_emails(dossier.student.family), context=_email_context(dossier, **extra))
+
+
+# What the "validée" email adds about what comes next, from the apps above re-enrolment (billing:
+# the estimate of the coming season's fees). They register at start-up; re-enrolment knows
+# nothing of them.
+_VALIDATED_EMAIL_CONTEXT: list[Callable[[Reenrolment], dict]] = []
+
+
+def register_validated_email_context(provider: Callable[[Reenrolment], dict]) -> None:
+    """Call ``provider(dossier)`` when the "validée" email is written, inside the validating
+    transaction (the dossier already validated), and add what it returns to the email's context."""
+    if provider not in _VALIDATED_EMAIL_CONTEXT:
+        _VALIDATED_EMAIL_CONTEXT.append(provider)
+
+
+def _validated_email_context(dossier: Reenrolment) -> dict:
+    extra: dict = {}
+    for provider in _VALIDATED_EMAIL_CONTEXT:
+        extra.update(provider(dossier))
+    return extra
 
 
 # --------------------------------------------------------------------------- completeness
@@ -749,7 +769,10 @@ def validate_reenrolment(*, reenrolment: Reenrolment, actor, at: datetime | None
         dossier.decided_at = now
         dossier.version += 1
         dossier.save(update_fields=["state", "decided_at", "version"])
-        _email_family("reenrolment_waitlisted" if waitlisted else "reenrolment_validated", dossier, reason="")
+        if waitlisted:
+            _email_family("reenrolment_waitlisted", dossier, reason="")
+        else:
+            _email_family("reenrolment_validated", dossier, reason="", **_validated_email_context(dossier))
         return dossier
 
 

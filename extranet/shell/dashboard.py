@@ -1,7 +1,7 @@
 """The admin home of the secretariat: "À traiter" (what waits for them on their sites) and the
 re-enrolment campaign drawn as server-rendered SVG, with the same figures as tables.
 
-Reads only, cut to the staff member's sites by ``scope_to_staff``. Queries: three counts, the
+Reads only, cut to the staff member's sites by ``scope_to_staff``. Queries: four counts, the
 windows, then two per window shown (dossiers sent per day, seats per course).
 """
 
@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from billing.payment_models import InstalmentFollowUp
+from billing.payment_selectors import with_outstanding
 from documents.models import Document
 from extranet.base.scoping import scope_to_staff
 from reenrolment import selectors as reenrolment_selectors
@@ -85,11 +87,21 @@ def _changelist(name: str, query: str) -> str:
     return f"{reverse(f'admin:{name}_changelist')}?{query}"
 
 
+def families_late(user) -> int:
+    """Families with an instalment past its date and still due (what paid it, what a credit note
+    cancelled and a debit presented to the bank deducted): the families of the instalment
+    follow-up list filtered "en retard" (billing's ``LateFilter``), on the staff member's sites."""
+    instalments = with_outstanding(InstalmentFollowUp.objects.filter(due_on__lt=timezone.localdate()))
+    late = scope_to_staff(instalments.filter(outstanding__gt=0), user)
+    return late.values("invoice__family").distinct().count()
+
+
 def queues(user) -> list[Queue]:
     """What waits for the secretariat, each a link to the list filtered the same way."""
     dossiers = scope_to_staff(Reenrolment.objects.filter(state=Reenrolment.State.SUBMITTED), user).count()
     documents = scope_to_staff(Document.objects.filter(state=Document.State.SUBMITTED), user).count()
     waiting = scope_to_staff(Reenrolment.objects.filter(state=Reenrolment.State.WAITLISTED), user).count()
+    late = families_late(user)
     return [
         Queue(
             ngettext(
@@ -112,6 +124,16 @@ def queues(user) -> list[Queue]:
             % {"count": waiting},
             waiting,
             _changelist("reenrolment_reenrolment", "state__exact=waitlisted"),
+        ),
+        Queue(
+            ngettext(
+                "%(count)s famille avec une échéance en retard",
+                "%(count)s familles avec une échéance en retard",
+                late,
+            )
+            % {"count": late},
+            late,
+            _changelist("billing_instalmentfollowup", "late=1"),
         ),
     ]
 

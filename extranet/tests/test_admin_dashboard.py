@@ -2,11 +2,13 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.tests.factories import InstalmentFactory, InvoiceFactory, PaymentFactory
 from documents.models import Document
 from documents.tests.factories import DocumentFactory
 from extranet.shell.dashboard import campaign, campaign_windows
@@ -151,3 +153,45 @@ def test_a_family_never_reaches_the_admin_home(client, sites):
     response = client.get(reverse("admin:index"))
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def late_instalment(family, *, due_days_ago, amount="150.00", paid="0"):
+    instalment = InstalmentFactory(
+        invoice=InvoiceFactory(family=family, total=Decimal(amount)),
+        due_on=timezone.localdate() - datetime.timedelta(days=due_days_ago),
+        amount=Decimal(amount),
+    )
+    if Decimal(paid):
+        PaymentFactory(instalment=instalment, amount=Decimal(paid))
+    return instalment
+
+
+def test_the_home_counts_the_families_with_late_instalments_and_links_to_them(client, sites):
+    malakoff, loire = sites
+    twice_late = FamilyFactory(site=malakoff, name="RETARD")
+    late_instalment(twice_late, due_days_ago=40)
+    late_instalment(twice_late, due_days_ago=10)
+    late_instalment(FamilyFactory(site=malakoff, name="PARTIEL"), due_days_ago=5, paid="100.00")
+    late_instalment(FamilyFactory(site=malakoff, name="A JOUR"), due_days_ago=5, paid="150.00")
+    late_instalment(FamilyFactory(site=malakoff, name="PAS ENCORE"), due_days_ago=-10)
+    late_instalment(FamilyFactory(site=loire, name="AILLEURS"), due_days_ago=40)
+    client.force_login(secretariat_of(malakoff))
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    late_list = reverse("admin:billing_instalmentfollowup_changelist") + "?late=1"
+    assert f'<a href="{late_list}">2 familles avec une échéance en retard</a>' in page
+    listing = client.get(late_list)
+    assert listing.status_code == 200
+    families = {instalment.invoice.family.name for instalment in listing.context["cl"].result_list}
+    assert families == {"RETARD", "PARTIEL"}
+
+
+def test_no_late_instalment_reads_zero(client, sites):
+    malakoff, _loire = sites
+    late_instalment(FamilyFactory(site=malakoff), due_days_ago=5, paid="150.00")
+    client.force_login(secretariat_of(malakoff))
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert "0 famille avec une échéance en retard" in page

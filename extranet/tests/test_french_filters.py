@@ -2,13 +2,14 @@
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
 from django.utils import translation
 
 from extranet.base import dates
-from extranet.base.templatetags.tutti import born, iso_datetime, of_name
+from extranet.base.templatetags.tutti import born, euros, iso_datetime, of_name
 from extranet.tests.factories import civility
 from students.tests.factories import StudentFactory
 
@@ -58,3 +59,17 @@ def test_time_datetime_attributes_have_no_microseconds():
 def test_born_follows_the_pupil_civility():
     assert born(StudentFactory(civility=civility("mlle"))) == "née"
     assert born(StudentFactory(civility=civility("m"))) == "né"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (Decimal("1234.5"), "1 234,50 €"),
+        (Decimal("45"), "45,00 €"),
+        (Decimal("1234567.891"), "1 234 567,89 €"),
+        (Decimal("-10.00"), "-10,00 €"),
+    ],
+)
+def test_amounts_read_as_a_french_reader_writes_them(amount, expected):
+    with translation.override("fr"):
+        assert euros(amount) == expected

@@ -1,6 +1,7 @@
-"""Template filters and tags of the portal: French phones, dates, elision, error titles."""
+"""Template filters and tags of the portal: French phones, dates, amounts, elision, error titles."""
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.contrib.messages import ERROR
@@ -21,6 +22,21 @@ ELIDING_INITIALS = set("aeiouyhàâäéèêëîïôöùûüÿœæ")
 def phone(value: str) -> str:
     """Show a stored phone number the French way: ``{{ guardian.mobile|phone }}`` -> "06 12 34 56 78"."""
     return format_phone(value)
+
+
+@register.filter(name="euros")
+def euros(value) -> str:
+    """An amount as a French reader writes it: ``{{ total|euros }}`` -> "1 234,50 €" (a space
+    between thousands, a comma before the cents); "€1,234.50" in English."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, cents = f"{abs(amount):.2f}".split(".")
+    grouped = f"{int(whole):,}"
+    if not (get_language() or "fr").startswith("fr"):
+        return f"{sign}€{grouped}.{cents}"
+    return f"{sign}{grouped.replace(',', ' ')},{cents} €"
 
 
 @register.filter(name="long_datetime", expects_localtime=True)
