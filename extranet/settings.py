@@ -337,7 +337,7 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {
     "default": {
         "BACKEND": _TASK_BACKENDS[TASKS_BACKEND],
-        "QUEUES": ["default", "emails"],
+        "QUEUES": ["default", "emails", "pdfs"],
     }
 }
 

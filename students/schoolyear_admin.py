@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -99,14 +100,17 @@ class TeacherCreationForm(forms.ModelForm):
 
 @admin.action(description=_("Envoyer le lien de première connexion"))
 def send_welcome(modeladmin, request, queryset):
-    sent = sum(
-        services.send_teacher_welcome(teacher=teacher) for teacher in queryset.select_related("user", "site")
-    )
-    modeladmin.message_user(
-        request,
-        ngettext("%(count)d e-mail envoyé.", "%(count)d e-mails envoyés.", sent) % {"count": sent},
-        messages.SUCCESS,
-    )
+    """One task sends the links after commit: the page answers at once, whatever the number."""
+    teacher_ids = list(queryset.exclude(user__email="").order_by("pk").values_list("pk", flat=True))
+    if teacher_ids:
+        transaction.on_commit(lambda: services.send_teacher_welcomes.enqueue(teacher_ids))
+    modeladmin.message_user(request, sending_message(len(teacher_ids)), messages.SUCCESS)
+
+
+def sending_message(count: int) -> str:
+    return ngettext("Envoi en cours : %(count)d e-mail.", "Envoi en cours : %(count)d e-mails.", count) % {
+        "count": count
+    }
 
 
 @admin.register(Teacher)
@@ -215,11 +219,12 @@ def cancel_lessons(modeladmin, request, queryset):
             request, _("Indiquez le motif de l'annulation : il est envoyé aux familles."), messages.ERROR
         )
         return
-    done, refused = 0, []
+    done, emails, refused = 0, 0, []
     for lesson in queryset.select_related("course"):
         try:
             services.cancel_lesson(lesson_id=lesson.pk, actor=request.user, reason=reason)
             done += 1
+            emails += services.families_to_notify(lesson)
         except services.SchoolYearError as error:
             refused.append(f"{lesson} : {error.message}")
     if done:
@@ -228,6 +233,7 @@ def cancel_lessons(modeladmin, request, queryset):
             ngettext("%(count)d séance annulée.", "%(count)d séances annulées.", done) % {"count": done},
             messages.SUCCESS,
         )
+        modeladmin.message_user(request, sending_message(emails), messages.SUCCESS)
     for text in refused:
         modeladmin.message_user(request, text, messages.WARNING)
 
@@ -287,6 +293,7 @@ class LessonAdmin(MissingHolidaysWarningMixin, SiteScopedAdminMixin, admin.Model
                 room=data["room"],
                 reason=data["reason"],
             )
+            self.message_user(request, sending_message(services.families_to_notify(obj)), messages.SUCCESS)
         elif "reason" in form.changed_data:
             Lesson.objects.filter(pk=obj.pk).update(reason=data["reason"])
 

@@ -28,6 +28,7 @@ __all__ = [
     "LessonChange",
     "SchoolHoliday",
     "SchoolYearSettings",
+    "StoredBulletin",
     "Teacher",
     "Term",
     "TermSystem",
@@ -402,6 +403,32 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} – {self.course.name} – {self.term.label}"
+
+
+class StoredBulletin(models.Model):
+    """A pupil's bulletin of a published term, rendered once (by a task) and served as stored.
+
+    Correcting one of the pupil's evaluations of the term deletes it; it is rendered again.
+    """
+
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="bulletins", verbose_name=_("élève")
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="bulletins", verbose_name=_("période")
+    )
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    content = models.BinaryField(_("contenu"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    rendered_at = models.DateTimeField(_("produit le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bulletin produit")
+        verbose_name_plural = _("bulletins produits")
+        constraints = [models.UniqueConstraint(fields=["student", "term"], name="stored_bulletin_unique")]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 def new_calendar_token() -> str:

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_tasks import task
 
 from extranet.base.audit import diff, record_changes, snapshot
-from extranet.base.emails import send_email
+from extranet.base.emails import EMAIL_QUEUE, PasswordLink, send_email
 from extranet.base.errors import DomainError
 from extranet.base.models import Season, Site
 from families.models import Family, Guardian, Membership
 from students.models import Course, Enrolment, Student
+from students.schoolyear_bulletin import render_bulletin, snapshot_bulletin
 from students.schoolyear_models import (
     AbsenceNotice,
     Attendance,
@@ -35,11 +35,17 @@ from students.schoolyear_models import (
     LessonChange,
     SchoolHoliday,
     SchoolYearSettings,
+    StoredBulletin,
     Teacher,
     Term,
     TermSystem,
     new_calendar_token,
 )
+
+logger = logging.getLogger(__name__)
+
+# The task queue bulletins are rendered on (settings.TASKS declares it; the worker serves all).
+PDF_QUEUE = "pdfs"
 
 # A family reports absences for the coming year at most.
 ABSENCE_NOTICE_HORIZON = datetime.timedelta(days=365)
@@ -242,8 +248,52 @@ def _email_families_of_lesson(lesson: Lesson, name: str, context: dict) -> int:
     return sent
 
 
+def families_to_notify(lesson: Lesson) -> int:
+    """How many families a change of ``lesson`` emails: those of its pupils with a guardian's address."""
+    families = Enrolment.objects.active().filter(course=lesson.course_id).values("student__family_id")
+    return (
+        Membership.objects.filter(family_id__in=families)
+        .exclude(guardian__email="")
+        .values("family_id")
+        .distinct()
+        .count()
+    )
+
+
+@task(queue_name=EMAIL_QUEUE)
+def notify_lesson_change(change_id: int) -> int:
+    """The background task: email the families of a cancelled or moved lesson. Returns emails queued.
+
+    One task per change, enqueued after the change commits, so neither the admin nor a teacher
+    waits for one email per family; each email then goes through the outbox like any other.
+    """
+    change = LessonChange.objects.select_related("lesson__course").filter(pk=change_id).first()
+    if change is None:
+        return 0
+    if change.new_state == Lesson.Status.CANCELLED:
+        name, context = "lesson_cancelled", {"reason": change.reason}
+    else:
+        name, context = "lesson_moved", {"old_slot": change.old_slot, "reason": change.reason}
+    with transaction.atomic():
+        return _email_families_of_lesson(change.lesson, name, context)
+
+
+def _enqueue_lesson_notification(change_id: int) -> None:
+    try:
+        notify_lesson_change.enqueue(change_id)
+    except Exception:
+        logger.exception("lesson change %s: the families' emails could not be queued", change_id)
+
+
+def _notify_after_commit(change: LessonChange) -> None:
+    transaction.on_commit(lambda: _enqueue_lesson_notification(change.pk))
+
+
 def cancel_lesson(*, lesson_id: int, actor, reason: str, teacher: Teacher | None = None) -> Lesson:
-    """Cancel a lesson (secretariat, or ``teacher`` for one of their courses); families are emailed."""
+    """Cancel a lesson (secretariat, or ``teacher`` for one of their courses); families are emailed.
+
+    The emails are made by one task after commit (``notify_lesson_change``).
+    """
     reason = reason.strip()
     if not reason:
         raise SchoolYearError(
@@ -259,7 +309,7 @@ def cancel_lesson(*, lesson_id: int, actor, reason: str, teacher: Teacher | None
         lesson.status = Lesson.Status.CANCELLED
         lesson.reason = reason[:255]
         lesson.save(update_fields=["status", "reason"])
-        LessonChange.objects.create(
+        change = LessonChange.objects.create(
             lesson=lesson,
             actor=actor,
             reason=reason,
@@ -267,7 +317,7 @@ def cancel_lesson(*, lesson_id: int, actor, reason: str, teacher: Teacher | None
             new_state=lesson.status,
             old_slot=_slot(lesson),
         )
-        _email_families_of_lesson(lesson, "lesson_cancelled", {"reason": reason})
+        _notify_after_commit(change)
     return lesson
 
 
@@ -298,7 +348,7 @@ def move_lesson(
         lesson.status = Lesson.Status.MOVED
         lesson.reason = reason.strip()[:255]
         lesson.save(update_fields=["date", "starts_at", "ends_at", "room", "status", "reason"])
-        LessonChange.objects.create(
+        change = LessonChange.objects.create(
             lesson=lesson,
             actor=actor,
             reason=lesson.reason,
@@ -307,7 +357,7 @@ def move_lesson(
             old_slot=old_slot,
             new_slot=_slot(lesson),
         )
-        _email_families_of_lesson(lesson, "lesson_moved", {"old_slot": old_slot, "reason": lesson.reason})
+        _notify_after_commit(change)
     return lesson
 
 
@@ -564,11 +614,21 @@ def correct_evaluation(
         locked.appreciation, locked.level, locked.skills = appreciation.strip(), level, skills.strip()
         locked.save(update_fields=["appreciation", "level", "skills", "updated_at"])
         record_changes(actor=actor, instance=locked, changes=diff(locked, before))
+        # The pupil's stored bulletin of the term no longer says what the evaluations say.
+        StoredBulletin.objects.filter(student_id=locked.student_id, term_id=locked.term_id).delete()
+        if Term.objects.filter(pk=locked.term_id, published_on__isnull=False).exists():
+            term_id, student_id = locked.term_id, locked.student_id
+            transaction.on_commit(lambda: enqueue_bulletins(term_id, [student_id], replace=True))
     return locked
 
 
 def publish_term(*, term: Term, actor, published_on: datetime.date) -> Term:
-    """The secretariat publishes a term's evaluations: families see them from ``published_on``."""
+    """The secretariat publishes a term's evaluations: families see them from ``published_on``.
+
+    Once it commits, a task renders and stores every pupil's bulletin of the term (even ahead of
+    a publication date to come), so the families' downloads serve stored bytes. Withdrawing the
+    publication (no date) drops the stored bulletins: teachers may write again.
+    """
     with transaction.atomic():
         locked = Term.objects.select_for_update().get(pk=term.pk)
         before = snapshot(locked, ["published_on"])
@@ -576,17 +636,92 @@ def publish_term(*, term: Term, actor, published_on: datetime.date) -> Term:
         locked.published_by = actor
         locked.save(update_fields=["published_on", "published_by"])
         record_changes(actor=actor, instance=locked, changes=diff(locked, before))
+        if published_on is None:
+            StoredBulletin.objects.filter(term=locked).delete()
+        else:
+            transaction.on_commit(lambda: enqueue_bulletins(locked.pk))
     return locked
 
 
+# --- Bulletins --------------------------------------------------------------------------------
+
+
+def stored_bulletin(*, student: Student, term: Term) -> StoredBulletin | None:
+    return StoredBulletin.objects.filter(student=student, term=term).first()
+
+
+def store_bulletin(
+    *, site: Site, student: Student, term: Term, evaluations: list[Evaluation], replace: bool = False
+) -> StoredBulletin:
+    """Render the pupil's bulletin of ``term`` from ``evaluations`` and store it.
+
+    Rendered outside any transaction (WeasyPrint takes a fraction of a second of CPU). When
+    another process stored the bulletin first, theirs is kept and returned, so every download
+    serves the same bytes; ``replace`` (after a correction) puts the new rendering in its place.
+    """
+    filename, pdf = render_bulletin(
+        snapshot_bulletin(site=site, student=student, term=term, evaluations=evaluations)
+    )
+    values = {"filename": filename, "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest()}
+    try:
+        with transaction.atomic():
+            if replace:
+                StoredBulletin.objects.filter(student=student, term=term).delete()
+            return StoredBulletin.objects.create(student=student, term=term, **values)
+    except IntegrityError:
+        return StoredBulletin.objects.get(student=student, term=term)
+
+
+@task(queue_name=PDF_QUEUE)
+def render_term_bulletins(term_id: int, student_ids: list[int] | None = None, replace: bool = False) -> int:
+    """The background task: render and store the bulletins of a published term. Returns how many.
+
+    Every pupil with an evaluation of the term (or only ``student_ids``) whose bulletin is not
+    stored yet; with ``replace``, those pupils' bulletins are rendered again whatever is stored.
+    """
+    term = (
+        Term.objects.select_related("site", "season").filter(pk=term_id, published_on__isnull=False).first()
+    )
+    if term is None:  # publication withdrawn since: nothing to render
+        return 0
+    evaluations = (
+        Evaluation.objects.filter(term=term)
+        .select_related("student", "course", "teacher__user")
+        .order_by("student_id", "course__name")
+    )
+    if student_ids is not None:
+        evaluations = evaluations.filter(student_id__in=student_ids)
+    done = (
+        set()
+        if replace
+        else set(StoredBulletin.objects.filter(term=term).values_list("student_id", flat=True))
+    )
+    by_student: dict[int, list[Evaluation]] = defaultdict(list)
+    for evaluation in evaluations:
+        if evaluation.student_id not in done:
+            by_student[evaluation.student_id].append(evaluation)
+    for pupil_evaluations in by_student.values():
+        store_bulletin(
+            site=term.site,
+            student=pupil_evaluations[0].student,
+            term=term,
+            evaluations=pupil_evaluations,
+            replace=replace,
+        )
+    return len(by_student)
+
+
+def enqueue_bulletins(term_id: int, student_ids: list[int] | None = None, *, replace: bool = False) -> bool:
+    """Hand a term's bulletins to the worker; a failure to enqueue loses nothing (downloads render)."""
+    try:
+        render_term_bulletins.enqueue(term_id, student_ids, replace)
+    except Exception:
+        logger.exception("term %s: bulletins could not be queued, downloads will render them", term_id)
+        return False
+    return True
+
+
 # --- Teachers ---------------------------------------------------------------------------------
-
-
-def _password_link(user) -> str:
-    """The same single-use link families get to choose their password (``password_reset_confirm``)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
 def send_teacher_welcome(*, teacher: Teacher) -> bool:
@@ -603,11 +738,20 @@ def send_teacher_welcome(*, teacher: Teacher) -> bool:
                 "teacher": teacher,
                 "site": teacher.site,
                 "identifier": user.identifier,
-                "link": _password_link(user),
+                # The single-use link families get too, made when the email leaves: the
+                # outbox, which staff read, never holds it.
+                "link": PasswordLink(user),
                 "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
             },
         )
     return True
+
+
+@task(queue_name=EMAIL_QUEUE)
+def send_teacher_welcomes(teacher_ids: list[int]) -> int:
+    """The background task of the admin's "Envoyer le lien de première connexion". Returns emails queued."""
+    teachers = Teacher.objects.filter(pk__in=teacher_ids).select_related("user", "site").order_by("pk")
+    return sum(send_teacher_welcome(teacher=teacher) for teacher in teachers)
 
 
 def create_teacher(

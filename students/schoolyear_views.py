@@ -18,7 +18,6 @@ from extranet.base.portal import family_required
 from students import schoolyear_selectors as selectors
 from students import schoolyear_services as services
 from students.models import Student
-from students.schoolyear_bulletin import render_bulletin, snapshot_bulletin
 from students.schoolyear_forms import AbsenceNoticeForm
 from students.selectors import get_student_or_404
 
@@ -80,11 +79,12 @@ def suivi(request, student_id):
 def bulletin(request, student_id, term_id):
     student = get_student_or_404(request, student_id)
     term, evaluations = selectors.published_term_of_student(student, term_id)
-    filename, pdf = render_bulletin(
-        snapshot_bulletin(site=request.family.site, student=student, term=term, evaluations=evaluations)
+    # Rendered by a task once the term is published; until it has run, rendered and stored here.
+    stored = services.stored_bulletin(student=student, term=term) or services.store_bulletin(
+        site=request.family.site, student=student, term=term, evaluations=evaluations
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response = HttpResponse(bytes(stored.content), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=stored.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -18,7 +18,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "emails"],
+        "QUEUES": ["default", "emails", "pdfs"],
     }
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tutti-test-media-")

@@ -57,6 +57,7 @@ SITE_PATHS: dict[str, str] = {
     "students.absencenotice": "student__family__site",
     "students.term": "site",
     "students.evaluation": "term__site",
+    "students.storedbulletin": "term__site",
     "students.familycalendar": "family__site",
     "billing.billingsettings": "site",
     "billing.invoicesequence": "site",

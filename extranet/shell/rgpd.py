@@ -31,6 +31,7 @@ from students.services import IDENTITY_FIELDS
 NOT_EXPORTED = {
     "families.Membership": "the guardian-household link: each guardian's relationship and payer flag",
     "billing.InvoiceLine": "the lines of an invoice, exported with their invoice",
+    "students.StoredBulletin": "a published term's bulletin (PDF), whose evaluations are exported",
 }
 
 
