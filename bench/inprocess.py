@@ -5,7 +5,12 @@
 - queries per family page, for a family of 1 pupil and the same family with 6 (pupils of
   other seeded families moved in, inside a transaction that is rolled back);
 - the secretariat's lists and searches (superuser, best of 3, server-side time);
-- the password hasher: logins per second per core (CPU time of one check).
+- the password hasher: logins per second per core (CPU time of one check);
+- what one request costs in this process, without HTTP (``request_costs``): the hello view
+  anonymous and logged in, and the family pages, in CPU ms per request with their queries and
+  cache calls; and the share of Famille's and Identité's time spent rendering the template.
+
+    DJANGO_SETTINGS_MODULE=bench.settings … python bench/inprocess.py costs   # this part only
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.template import base as template_base  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -126,5 +133,110 @@ def logins_per_core(rounds: int = 10) -> dict[str, float]:
     }
 
 
+class _CacheCalls:
+    """Counts calls to the default cache (get, get_many, set…) while active."""
+
+    NAMES = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr", "touch")
+
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        target = caches["default"]
+        for name in self.NAMES:
+            original = getattr(target, name)
+
+            def counted(*args, _original=original, **kwargs):
+                self.count += 1
+                return _original(*args, **kwargs)
+
+            setattr(target, name, counted)
+        self._target = target
+        return self
+
+    def __exit__(self, *exc):
+        for name in self.NAMES:
+            delattr(self._target, name)
+
+
+def _per_request(client: Client, url: str, rounds: int) -> dict[str, float]:
+    client.get(url)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries, _CacheCalls() as calls:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    query_count = len(queries)  # read now: the next request clears the connection's log
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(rounds):
+        client.get(url)
+    cpu, wall = (time.process_time() - cpu) / rounds, (time.perf_counter() - wall) / rounds
+    return {"cpu_ms": cpu * 1000, "wall_ms": wall * 1000, "queries": query_count, "cache_calls": calls.count}
+
+
+def _render_share(client: Client, url: str, rounds: int) -> dict[str, float]:
+    """Time spent in Template.render (the page's template, includes and filters) per request."""
+    spent = [0.0]
+    original = template_base.Template.render
+    depth = [0]
+
+    def timed(self, context):
+        depth[0] += 1
+        started = time.perf_counter()
+        try:
+            return original(self, context)
+        finally:
+            depth[0] -= 1
+            if depth[0] == 0:
+                spent[0] += time.perf_counter() - started
+
+    client.get(url)
+    template_base.Template.render = timed
+    try:
+        wall = time.perf_counter()
+        for _ in range(rounds):
+            client.get(url)
+        wall = time.perf_counter() - wall
+    finally:
+        template_base.Template.render = original
+    return {"render_ms": spent[0] / rounds * 1000, "request_ms": wall / rounds * 1000}
+
+
+def request_costs(rounds: int = 200) -> dict:
+    family = (
+        Family.objects.filter(site__slug="malakoff", external_reference__startswith="GEN-")
+        .annotate(pupils=Count("students"))
+        .filter(pupils=1)
+        .order_by("-pk")
+        .first()
+    )
+    student = Student.objects.filter(family=family).get()
+    anonymous = Client(HTTP_HOST="127.0.0.1")
+    logged_in = Client(HTTP_HOST="127.0.0.1")
+    logged_in.force_login(User.objects.filter(guardian__memberships__family=family).first(), backend=BACKEND)
+    costs = {
+        "hello (anonyme)": _per_request(anonymous, "/bench/hello/", rounds),
+        "hello (connecté)": _per_request(logged_in, "/bench/hello/", rounds),
+    }
+    for name, url in family_pages(student.pk).items():
+        costs[name] = _per_request(logged_in, url, max(rounds // 10, 10))
+    renders = {
+        name: _render_share(logged_in, url, max(rounds // 10, 10))
+        for name, url in (("Famille", "/famille/"), ("Identité", f"/eleves/{student.pk}/"))
+    }
+    return {"requests": costs, "renders": renders}
+
+
 if __name__ == "__main__":
-    print(json.dumps({"queries": queries_per_page(), "admin": admin_lists(), "logins": logins_per_core()}))
+    if sys.argv[1:] == ["costs"]:
+        print(json.dumps(request_costs(), indent=1, ensure_ascii=False))
+    else:
+        print(
+            json.dumps(
+                {
+                    "queries": queries_per_page(),
+                    "admin": admin_lists(),
+                    "logins": logins_per_core(),
+                    "costs": request_costs(),
+                }
+            )
+        )

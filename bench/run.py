@@ -370,6 +370,26 @@ def render(pages: dict, rush_result: dict, inprocess: dict, memory: list[float],
     ]
     for name, value in inprocess["admin"].items():
         lines.append(f"| {name} | {value:.0f} |")
+    costs = inprocess.get("costs")
+    if costs:
+        anonymous = costs["requests"]["hello (anonyme)"]["cpu_ms"]
+        lines += [
+            "",
+            "### One request in-process (no HTTP: CPU of the Django process, stable on a busy machine)",
+            "",
+            "| page | CPU ms | × anonymous hello | queries | cache calls |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for name, cost in costs["requests"].items():
+            ratio = anonymous / cost["cpu_ms"] if cost["cpu_ms"] else 0
+            lines.append(
+                f"| {name} | {cost['cpu_ms']:.2f} | {ratio:.2f} | {cost['queries']} | {cost['cache_calls']} |"
+            )
+        for name, render_cost in costs["renders"].items():
+            lines.append(
+                f"\n{name}: template rendering {render_cost['render_ms']:.1f} ms of "
+                f"{render_cost['request_ms']:.1f} ms per request."
+            )
     logins = inprocess["logins"]
     lines += [
         "",

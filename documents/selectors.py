@@ -129,10 +129,10 @@ class _Context:
     today: datetime.date
 
 
-def _context(today=None) -> _Context:
+def _context(today=None, seasons=None) -> _Context:
     return _Context(
         types=list(DocumentType.objects.filter(is_active=True)),
-        season=validity.coming_season(),
+        season=validity.coming_season(seasons),
         today=today or timezone.localdate(),
     )
 
@@ -242,11 +242,16 @@ class FamilyMissing:
     students: list[tuple[Student, list[DocumentType]]]
 
 
-def family_missing(family, *, today=None) -> FamilyMissing:
-    """Missing required documents of the family and of each pupil, in four queries."""
-    ctx = _context(today)
+def family_missing(family, *, today=None, students=None, seasons=None) -> FamilyMissing:
+    """Missing required documents of the family and of each pupil, in four queries.
+
+    A caller that already holds the family's pupils (annotated by ``students_with_dance``) and
+    the current and next seasons passes them: two queries then (types and documents).
+    """
+    ctx = _context(today, seasons)
     documents = _documents(family)
-    students = list(students_with_dance(Student.objects.for_family(family)).order_by("first_name", "pk"))
+    if students is None:
+        students = list(students_with_dance(Student.objects.for_family(family)).order_by("first_name", "pk"))
     family_part = _overview(family=family, student=None, dances=False, documents=documents, ctx=ctx).missing
     per_student = []
     for student in students:
@@ -257,9 +262,12 @@ def family_missing(family, *, today=None) -> FamilyMissing:
     return FamilyMissing(family=family_part, students=per_student)
 
 
-def todo_items(family) -> list[TodoItem]:
-    """Missing documents of the family and its pupils, for the Accueil tab (one item each)."""
-    missing = family_missing(family)
+def todo_items(family, *, students=None, seasons=None) -> list[TodoItem]:
+    """Missing documents of the family and its pupils, for the Accueil tab (one item each).
+
+    ``students`` and ``seasons`` as for ``family_missing``: the Accueil tab loads them once.
+    """
+    missing = family_missing(family, students=students, seasons=seasons)
     items = [
         TodoItem(
             text=_("Document à fournir : %(type)s") % {"type": document_type.name},

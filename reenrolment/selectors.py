@@ -5,7 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -246,10 +258,38 @@ def window_dates_text(window: ReenrolmentWindow) -> str:
     }
 
 
-def todo_items(family) -> list[TodoItem]:
-    """The re-enrolment window's dates and the dossiers still to send, for the Accueil tab."""
+def with_reenrolment_status(
+    queryset: QuerySet[Student], window: ReenrolmentWindow | None
+) -> QuerySet[Student]:
+    """Pupils annotated for the Accueil tab's re-enrolment lines, in the same query.
+
+    ``expected``: the pupil should re-enrol (the rule of ``students_expected``, without the site:
+    the caller's queryset is already scoped); ``reenrolment_state``: the state of its dossier in
+    ``window`` (None without a dossier or without a window).
+    """
+    this_season = Enrolment.objects.filter(student=OuterRef("pk"), season__is_current=True).exclude(
+        status=Enrolment.Status.STOPPED
+    )
+    any_enrolment = Enrolment.objects.filter(student=OuterRef("pk"))
+    queryset = queryset.annotate(expected=Exists(this_season) | ~Exists(any_enrolment))
+    if window is None:
+        return queryset.annotate(reenrolment_state=Value(None, output_field=CharField()))
+    dossier = Reenrolment.objects.filter(student=OuterRef("pk"), window=window).values("state")[:1]
+    return queryset.annotate(reenrolment_state=Subquery(dossier))
+
+
+_UNKNOWN = object()
+
+
+def todo_items(family, *, window=_UNKNOWN, students=None) -> list[TodoItem]:
+    """The re-enrolment window's dates and the dossiers still to send, for the Accueil tab.
+
+    The Accueil tab passes the site's ``window`` (``window_for_site``) and the family's pupils
+    annotated by ``with_reenrolment_status`` for that window, so nothing is loaded twice.
+    """
     now = timezone.now()
-    window = window_for_site(family.site, at=now)
+    if window is _UNKNOWN:
+        window = window_for_site(family.site, at=now)
     phase = window_phase(window, at=now)
     if phase == UPCOMING:
         return [
@@ -260,14 +300,16 @@ def todo_items(family) -> list[TodoItem]:
         ]
     if phase != OPEN:
         return []
-    students = list(students_expected(family.site).filter(family=family).order_by("first_name", "pk"))
-    states = dict(
-        Reenrolment.objects.filter(window=window, student__family=family).values_list("student_id", "state")
-    )
+    if students is None:
+        students = with_reenrolment_status(Student.objects.for_family(family), window).order_by(
+            "first_name", "pk"
+        )
     closes = _datetime_text(window.closes_at)
     items = []
     for student in students:
-        state = states.get(student.pk)
+        if not student.expected:
+            continue
+        state = student.reenrolment_state
         url = reverse("reenrolment:student", args=[student.pk])
         if state is None:
             text = _("Réinscrire %(name)s pour la saison %(season)s, avant le %(closes)s.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from extranet.base.models import Season
 from extranet.base.portal import scoped_or_404
@@ -32,11 +32,22 @@ def active_enrolments() -> QuerySet[Enrolment]:
     )
 
 
-def current_courses(student: Student, season: Season | None) -> list[Enrolment]:
-    """Cours tab: the pupil's active courses of ``season`` (this one, or the next once re-enrolled)."""
-    if season is None:
-        return []
-    return list(active_enrolments().filter(student=student, season=season))
+def courses_of_both_seasons(
+    student: Student,
+) -> tuple[Season | None, list[Enrolment], Season | None, list[Enrolment]]:
+    """Cours tab: the current season and the next with the pupil's active courses in each, in two
+    queries (the seasons, then the courses of both)."""
+    seasons = list(Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+    current = next((season for season in seasons if season.is_current), None)
+    following = next((season for season in seasons if season.is_next), None)
+    wanted = [season.pk for season in (current, following) if season is not None]
+    enrolments = list(active_enrolments().filter(student=student, season_id__in=wanted)) if wanted else []
+    return (
+        current,
+        [e for e in enrolments if current is not None and e.season_id == current.pk],
+        following,
+        [e for e in enrolments if following is not None and e.season_id == following.pk],
+    )
 
 
 def past_enrolments(student: Student, season: Season | None) -> list[Enrolment]:

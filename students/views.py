@@ -80,9 +80,8 @@ def identity(request, student_id):
 @family_required
 def courses(request, student_id):
     student = get_student_or_404(request, student_id)
-    season = Season.objects.current()
     # Once a re-enrolment is validated, next season's courses exist: show them first.
-    next_season = Season.objects.next()
+    season, enrolments, next_season, next_enrolments = selectors.courses_of_both_seasons(student)
     return render(
         request,
         "students/courses.html",
@@ -90,9 +89,9 @@ def courses(request, student_id):
             "student": student,
             "student_tab": "courses",
             "season": season,
-            "enrolments": selectors.current_courses(student, season),
+            "enrolments": enrolments,
             "next_season": next_season,
-            "next_enrolments": selectors.current_courses(student, next_season),
+            "next_enrolments": next_enrolments,
         },
     )
 

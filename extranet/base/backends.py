@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 
+from extranet.base import identity
 from extranet.base.scoping import is_shared, visible_site_ids
 
 # Permissions that change data, as Django names them ("<action>_<model name>").
@@ -73,6 +74,10 @@ class SiteIdentifierBackend(ModelBackend):
             cached = (permissions, allowed)
             setattr(user_obj, _PERMISSIONS_CACHE, cached)
         return cached[1]
+
+    def get_user(self, user_id):
+        """The session's user, through the identity cache when it is on (extranet.base.identity)."""
+        return identity.load_user(user_id, super().get_user)
 
     def authenticate(self, request, username=None, password=None, site=None, **kwargs):
         if username is None or password is None:

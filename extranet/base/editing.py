@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from extranet.base import identity
 from extranet.base.audit import FieldChange, diff, record_changes, snapshot
 from extranet.base.errors import DomainError
 from extranet.base.models import User
@@ -61,6 +62,7 @@ def bump_version(obj: models.Model, *, version: int, fields: list[str]) -> None:
     updated = type(obj)._default_manager.filter(pk=obj.pk, version=version).update(**values)
     if updated != 1:
         raise StaleEditError
+    identity.rows_written(type(obj), [obj.pk])  # an UPDATE sends no post_save
     for name, value in values.items():
         setattr(obj, name, value)
 

@@ -171,7 +171,7 @@ def parse_cache_url(name: str, url: str | None) -> dict:
     if scheme in {"redis", "rediss"}:
         if not parts.hostname:
             raise ImproperlyConfigured(f"{name}={url!r} names no host.")
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "extranet.base.cache.RedisCache", "LOCATION": url}
     if scheme == "db":
         table = parts.netloc or parts.path.lstrip("/")
         if not table.isidentifier():

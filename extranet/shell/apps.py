@@ -9,3 +9,10 @@ class ShellConfig(AppConfig):
     name = "extranet.shell"
     label = "shell"
     verbose_name = _("Portail des familles")
+
+    def ready(self):
+        # The cached identity of logged-in requests (extranet.base.identity): the shell knows
+        # households, so it builds the entries and forgets them when a row they hold is written.
+        from extranet.shell import identity
+
+        identity.connect()

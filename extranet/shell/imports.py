@@ -57,6 +57,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from extranet.base import identity
 from extranet.base.audit import changed
 from extranet.base.dates import short_date
 from extranet.base.errors import DomainError
@@ -1198,4 +1199,6 @@ def import_families(
         planner = _Planner(site)
         summary = planner.plan(import_file)
         planner.write(progress)
+        # Bulk updates send no post_save: no login keeps a cached copy of its old household.
+        identity.forget_everyone()
     return summary

@@ -15,7 +15,8 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
-from families.models import Family, Guardian, Membership
+from extranet.shell import identity
+from families.models import Family, Guardian
 
 logger = logging.getLogger(__name__)
 
@@ -61,21 +62,14 @@ class SessionExpiryMiddleware:
         return self.get_response(request)
 
 
-def _acting_memberships(user) -> list[Membership]:
-    """The guardian's households with the guardian, in one query (this runs on every request)."""
-    return list(
-        Membership.objects.select_related("guardian__site", "family__site", "family__payment_means")
-        .filter(guardian__user=user)
-        .order_by("family_id")
-    )
-
-
 def _portal_scope(request) -> tuple[Guardian | None, Family | None, list[Family]]:
     """The guardian, the family it acts for (chosen in the session, else the first) and all of theirs."""
     user = request.user
     if not user.is_authenticated or not user.site_id:
         return None, None, []
-    memberships = _acting_memberships(user)
+    memberships = getattr(user, identity.MEMBERSHIPS, None)
+    if memberships is None:  # loaded without the identity cache
+        memberships = identity.acting_memberships(user)
     if not memberships:  # not a guardian (a teacher), or a guardian of no household: no portal scope
         return None, None, []
     guardian = memberships[0].guardian

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -62,8 +62,13 @@ def _join(fields: list[str]) -> str:
     return ", ".join(fields)
 
 
-def profile_todo_items(*, family, guardian) -> list[TodoItem]:
-    """Missing required fields of the logged-in guardian, the family and each pupil."""
+def profile_todo_items(*, family, guardian, seasons=None, students=None) -> list[TodoItem]:
+    """Missing required fields of the logged-in guardian, the family and each pupil.
+
+    ``seasons`` (current and next) and ``students`` as loaded by ``family_todo``.
+    """
+    if seasons is None:
+        seasons = current_and_next_seasons()
     items = []
     missing = guardian_missing_fields(guardian)
     if missing:
@@ -81,19 +86,14 @@ def profile_todo_items(*, family, guardian) -> list[TodoItem]:
                 reverse("family:detail"),
             )
         )
-    season = Season.objects.next()
-    students = Student.objects.for_family(family).order_by("first_name", "pk")
-    if season is not None:
-        students = students.prefetch_related(
-            Prefetch(
-                "school_records",
-                queryset=SchoolRecord.objects.filter(season=season).select_related("school_level"),
-                to_attr="next_school_records",
-            )
-        )
+    season = next_season(seasons)
+    if students is None:
+        students = family_students(family, seasons=seasons)
     for student in students:
         record = (
-            student.next_school_records[0] if season is not None and student.next_school_records else None
+            student.next_school_records[0]
+            if season is not None and getattr(student, "next_school_records", None)
+            else None
         )
         missing = student_missing_fields(student, record, season)
         if missing:
@@ -107,9 +107,47 @@ def profile_todo_items(*, family, guardian) -> list[TodoItem]:
     return items
 
 
+def current_and_next_seasons() -> list[Season]:
+    return list(Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+
+
+def next_season(seasons: list[Season]) -> Season | None:
+    return next((season for season in seasons if season.is_next), None)
+
+
+def family_students(family, *, seasons: list[Season], window=None) -> list[Student]:
+    """The family's pupils with everything the to-do list asks of them, in two queries.
+
+    Each carries its school record of next season (``next_school_records``), whether it
+    dances (documents' ``dances``), whether it should re-enrol and its dossier's state in
+    ``window`` (re-enrolment's ``expected`` and ``reenrolment_state``).
+    """
+    students = Student.objects.for_family(family).order_by("first_name", "pk")
+    students = document_selectors.students_with_dance(students)
+    students = reenrolment_selectors.with_reenrolment_status(students, window)
+    season = next_season(seasons)
+    if season is not None:
+        students = students.prefetch_related(
+            Prefetch(
+                "school_records",
+                queryset=SchoolRecord.objects.filter(season=season).select_related("school_level"),
+                to_attr="next_school_records",
+            )
+        )
+    return list(students)
+
+
 def family_todo(*, family, guardian) -> list[TodoItem]:
-    """Everything the family still has to do: its data, then documents, then re-enrolment."""
-    items = profile_todo_items(family=family, guardian=guardian)
-    items += document_selectors.todo_items(family)
-    items += reenrolment_selectors.todo_items(family)
+    """Everything the family still has to do: its data, then documents, then re-enrolment.
+
+    The seasons, the site's window and the pupils are loaded once here and handed to each
+    app's list: four queries (seasons, window, pupils, their school records) plus the
+    documents' two (types, documents), whatever the number of pupils.
+    """
+    seasons = current_and_next_seasons()
+    window = reenrolment_selectors.window_for_site(family.site)
+    students = family_students(family, seasons=seasons, window=window)
+    items = profile_todo_items(family=family, guardian=guardian, seasons=seasons, students=students)
+    items += document_selectors.todo_items(family, students=students, seasons=seasons)
+    items += reenrolment_selectors.todo_items(family, window=window, students=students)
     return [TodoItem(capfirst(item.text), item.url) for item in items]

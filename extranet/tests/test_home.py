@@ -59,10 +59,12 @@ def test_the_todo_lists_missing_fields_with_links(client):
 def test_the_todo_includes_documents_and_reenrolment(client, monkeypatch):
     family, _guardian = logged_in_family(client)
     monkeypatch.setattr(
-        "documents.selectors.todo_items", lambda fam: [TodoItem("fournir le RIB", "/famille/documents/")]
+        "documents.selectors.todo_items",
+        lambda fam, **loaded: [TodoItem("fournir le RIB", "/famille/documents/")],
     )
     monkeypatch.setattr(
-        "reenrolment.selectors.todo_items", lambda fam: [TodoItem("Réinscriptions du 10 au 24 mai", "")]
+        "reenrolment.selectors.todo_items",
+        lambda fam, **loaded: [TodoItem("Réinscriptions du 10 au 24 mai", "")],
     )
 
     page = client.get(reverse("home")).content.decode()
@@ -76,7 +78,7 @@ def test_an_up_to_date_family_has_nothing_left(client, monkeypatch):
     family, _guardian = logged_in_family(client)
     student = StudentFactory(family=family, image_rights=False)
     SchoolRecordFactory(student=student, season=coming, school_level=school_level("cm2"))
-    monkeypatch.setattr("documents.selectors.todo_items", lambda fam: [])
-    monkeypatch.setattr("reenrolment.selectors.todo_items", lambda fam: [])
+    monkeypatch.setattr("documents.selectors.todo_items", lambda fam, **loaded: [])
+    monkeypatch.setattr("reenrolment.selectors.todo_items", lambda fam, **loaded: [])
 
     assert "Rien pour le moment" in client.get(reverse("home")).content.decode()

@@ -51,8 +51,8 @@ def settings_for(tmp_path, **variables) -> dict:
     ("url", "backend", "shared"),
     [
         (None, "django.core.cache.backends.locmem.LocMemCache", False),
-        ("redis://127.0.0.1:6379/1", "django.core.cache.backends.redis.RedisCache", True),
-        ("rediss://cache.example.fr:6380/0", "django.core.cache.backends.redis.RedisCache", True),
+        ("redis://127.0.0.1:6379/1", "extranet.base.cache.RedisCache", True),
+        ("rediss://cache.example.fr:6380/0", "extranet.base.cache.RedisCache", True),
         ("db://tutti_cache", "django.core.cache.backends.db.DatabaseCache", True),
         ("dummy://", "django.core.cache.backends.dummy.DummyCache", False),
     ],
@@ -79,7 +79,7 @@ def test_by_default_sessions_are_in_the_database_every_server_shares(tmp_path):
 
 def test_with_redis_sessions_are_read_through_the_shared_cache(tmp_path):
     found = settings_for(tmp_path, CACHE_URL="redis://127.0.0.1:6379/3")
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "extranet.base.cache.RedisCache"
     assert found["location"] == "redis://127.0.0.1:6379/3"
     assert found["session"] == "django.contrib.sessions.backends.cached_db"
 

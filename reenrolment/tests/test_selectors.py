@@ -88,5 +88,6 @@ def test_todo_costs_a_fixed_number_of_queries(django_assert_num_queries):
     ctx = setting()
     for _ in range(5):
         ctx.pupil()
-    with django_assert_num_queries(3):
+    # The window, then the pupils with whether they should re-enrol and their dossier's state.
+    with django_assert_num_queries(2):
         todo_items(ctx.family)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "students:list": 6,  # pupils, current season, their courses
     "students:identity": 8,  # pupil, next season, school record, civilities, school levels
-    "students:courses": 8,  # pupil, current season, courses, next season, its courses (once re-enrolled)
+    "students:courses": 6,  # pupil, current and next seasons, the courses of both
     "students:history": 6,  # pupil, current season, past courses
     "students:repertoire": 5,  # pupil, works
 }
