@@ -62,8 +62,12 @@ class BillingError(Exception):
 # ----------------------------------------------------------------------------- numbering
 
 
-def invoice_prefix(site: Site) -> str:
-    prefix = BillingSettings.objects.filter(site=site).values_list("invoice_prefix", flat=True).first()
+def invoice_prefix(site: Site, rules: BillingSettings | None = None) -> str:
+    """The site's number prefix; ``rules`` already read (a whole issuing run) spares a query."""
+    if rules is not None:
+        prefix = rules.invoice_prefix
+    else:
+        prefix = BillingSettings.objects.filter(site=site).values_list("invoice_prefix", flat=True).first()
     return prefix or site.slug.replace("-", "")[:3].upper()
 
 
@@ -164,9 +168,11 @@ def _render_after_commit(invoice: Invoice, *, render_pdf: bool) -> None:
         transaction.on_commit(lambda: render_and_store_pdf(invoice.pk))
 
 
-def _email_document(invoice: Invoice) -> None:
+def _email_document(invoice: Invoice, instalments: Sequence[Instalment] | None = None) -> None:
     if not invoice.payer_email:
         return
+    if instalments is None:
+        instalments = invoice.instalments.order_by("rank")
     send_email(
         "billing_invoice_issued",
         to=[invoice.payer_email],
@@ -178,7 +184,7 @@ def _email_document(invoice: Invoice) -> None:
             "total": pricing._euros(invoice.total),
             "instalments": [
                 {"due_on": date_format(i.due_on, "d/m/Y"), "amount": pricing._euros(i.amount)}
-                for i in invoice.instalments.order_by("rank")
+                for i in instalments
             ],
             "url": settings.SITE_URL + reverse("billing:invoices"),
         },
@@ -204,10 +210,12 @@ class IssueResult:
         return bool(self.invoice_total or self.credit_total)
 
 
-def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict]:
-    """Per billed thing, the amount already invoiced minus credited, and the last line for it."""
+def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict, list[Invoice]]:
+    """Per billed thing, the amount already invoiced minus credited, and the last line for it;
+    and the season's invoices, newest first (every issued document has lines)."""
     billed: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     last_line: dict[tuple[str, int], InvoiceLine] = {}
+    invoices: dict[int, Invoice] = {}
     lines = InvoiceLine.objects.filter(invoice__family=family, invoice__season=season).select_related(
         "invoice"
     )
@@ -223,7 +231,12 @@ def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict]:
         sign = -1 if line.invoice.kind == Invoice.Kind.CREDIT_NOTE else 1
         billed[key] += sign * line.amount
         last_line[key] = line
-    return billed, last_line
+        if line.invoice.kind == Invoice.Kind.INVOICE:
+            invoices.setdefault(line.invoice_id, line.invoice)
+    newest_first = sorted(
+        invoices.values(), key=lambda invoice: (invoice.issued_at, invoice.pk), reverse=True
+    )
+    return billed, last_line, newest_first
 
 
 def _create_document(
@@ -240,11 +253,12 @@ def _create_document(
     supplements: Invoice | None = None,
     reason: str = "",
     render_pdf: bool = True,
+    prefix: str | None = None,
 ) -> Invoice:
     payer = payer_of(family)
     total = sum((line["amount"] for line in lines), ZERO)
     year = timezone.localtime(at).year
-    sequence, number = take_number(site, year=year, prefix=invoice_prefix(site))
+    sequence, number = take_number(site, year=year, prefix=prefix or invoice_prefix(site))
     means = family.payment_means
     invoice = Invoice.objects.create(
         site=site,
@@ -289,6 +303,7 @@ def _create_document(
         )
         for line in lines
     )
+    instalments = []
     if kind == Invoice.Kind.INVOICE:
         plan = pricing.schedule(
             total,
@@ -296,12 +311,12 @@ def _create_document(
             billing_mode=family.billing_mode,
             issued_on=timezone.localdate(at),
         )
-        Instalment.objects.bulk_create(
+        instalments = Instalment.objects.bulk_create(
             Instalment(invoice=invoice, rank=rank, due_on=due_on, amount=amount)
             for rank, (due_on, amount) in enumerate(plan, start=1)
         )
     _render_after_commit(invoice, render_pdf=render_pdf)
-    _email_document(invoice)
+    _email_document(invoice, instalments)
     return invoice
 
 
@@ -372,7 +387,7 @@ def issue_invoice(
         if price.problems:
             transaction.set_rollback(True)
             return result
-        billed, last_line = _billed_by_key(family, season)
+        billed, last_line, season_invoices = _billed_by_key(family, season)
         target = {line.key: line for line in price.lines}
         deltas = []
         for key in sorted(set(target) | set(billed)):
@@ -413,11 +428,6 @@ def issue_invoice(
         if dry_run or not result.changed:
             transaction.set_rollback(True)
             return result
-        season_invoices = list(
-            Invoice.objects.filter(family=family, season=season, kind=Invoice.Kind.INVOICE).order_by(
-                "-issued_at", "-pk"
-            )
-        )
         if more:
             result.invoice = _create_document(
                 kind=Invoice.Kind.INVOICE,
@@ -430,6 +440,7 @@ def issue_invoice(
                 at=at,
                 supplements=season_invoices[-1] if season_invoices else None,
                 render_pdf=render_pdf,
+                prefix=invoice_prefix(site, book.settings),
             )
         if less:
             result.credit_note = _issue_credit_note(
