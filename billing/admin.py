@@ -125,6 +125,7 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         "number",
         "kind",
         "cancels",
+        "goodwill",
         "site",
         "family",
         "season",

@@ -228,6 +228,8 @@ def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict, list[Inv
                 line.student_id or 0,
             )
         )
+        if line.invoice.goodwill:
+            continue  # the secretariat's gift stands: the course still counts as billed in full
         sign = -1 if line.invoice.kind == Invoice.Kind.CREDIT_NOTE else 1
         billed[key] += sign * line.amount
         last_line[key] = line
@@ -254,6 +256,7 @@ def _create_document(
     reason: str = "",
     render_pdf: bool = True,
     prefix: str | None = None,
+    goodwill: bool = False,
 ) -> Invoice:
     payer = payer_of(family)
     total = sum((line["amount"] for line in lines), ZERO)
@@ -286,6 +289,7 @@ def _create_document(
         else (cancels.family_quotient if cancels else None),
         quotient_note=quotient.note if quotient is not None else (cancels.quotient_note if cancels else ""),
         total=total,
+        goodwill=goodwill,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
     InvoiceLine.objects.bulk_create(
@@ -465,6 +469,7 @@ def _issue_credit_note(
     at: datetime.datetime,
     render_pdf: bool = True,
     spread_over: Sequence[Invoice] = (),
+    goodwill: bool = False,
 ) -> Invoice:
     credit_note = _create_document(
         kind=Invoice.Kind.CREDIT_NOTE,
@@ -478,6 +483,7 @@ def _issue_credit_note(
         cancels=invoice,
         reason=reason,
         render_pdf=False,
+        goodwill=goodwill,
     )
     others = [other for other in spread_over if other.pk != invoice.pk]
     refundable = _allocate_credit(credit_note, [invoice, *others], credit_note.total)
@@ -556,6 +562,11 @@ def cancel_invoice(
 
     The credit comes off the instalments still unpaid, last first; what was already paid is
     shown on the credit note as to be refunded.
+
+    A partial credit note is the secretariat's goodwill (``Invoice.goodwill``): the enrolments
+    did not change, so the next ``billing_issue`` leaves it standing instead of billing the
+    difference again. A whole cancellation voids the invoice (a wrong payer, a wrong QF): the
+    next ``billing_issue`` bills what the enrolments make due, with the family's current data.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -621,6 +632,7 @@ def cancel_invoice(
             actor=actor,
             at=at,
             spread_over=season_invoices,
+            goodwill=lines is not None,
         )
         record_changes(
             actor=actor,
