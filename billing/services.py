@@ -39,6 +39,7 @@ from billing.models import (
 )
 from extranet.base.audit import FieldChange, record_changes
 from extranet.base.emails import send_email
+from extranet.base.errors import DomainError
 from extranet.base.models import PaymentMeans, Season, Site
 from families.models import Family, Membership
 from students.models import Enrolment
@@ -50,13 +51,11 @@ ZERO = Decimal("0.00")
 DESK_MEANS = ("cheque", "holiday_vouchers", "pass_culture", "cash", "card_desk")
 
 
-class BillingError(Exception):
+class BillingError(DomainError):
     """A refused operation; ``message`` is French, ``field`` names the form field it belongs to."""
 
     def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 # ----------------------------------------------------------------------------- numbering
