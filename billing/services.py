@@ -37,6 +37,7 @@ from billing.models import (
     Payment,
     Receipt,
 )
+from billing.payment_models import DirectDebit
 from extranet.base.audit import FieldChange, record_changes
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
@@ -703,6 +704,83 @@ def stop_course(
 # ----------------------------------------------------------------------------- desk payments
 
 
+def _open_instalments(family: Family) -> list[tuple[Instalment, Decimal]]:
+    """The family's instalments, locked, oldest due first, with what is still open on each:
+    the amount less what was credited, paid, or presented to the bank by direct debit."""
+    instalments = list(
+        Instalment.objects.select_for_update(of=("self",))
+        .filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
+        .select_related("invoice")
+        .order_by("due_on", "invoice__issued_at", "rank", "pk")
+    )
+    paid = _paid_by_instalment(instalments)
+    debited = {
+        row["instalment_id"]: row["total"]
+        for row in DirectDebit.objects.presented()
+        .filter(instalment__in=[i.pk for i in instalments])
+        .values("instalment_id")
+        .annotate(total=Sum("amount"))
+    }
+    return [(i, i.amount - i.credited - paid.get(i.pk, ZERO) - debited.get(i.pk, ZERO)) for i in instalments]
+
+
+def _open_amount(open_instalments: Sequence[tuple[Instalment, Decimal]]) -> Decimal:
+    return sum((left for _instalment, left in open_instalments if left > 0), ZERO)
+
+
+def receive_payment(
+    *,
+    family: Family,
+    means: PaymentMeans,
+    amount: Decimal,
+    received_on: datetime.date,
+    actor,
+    reference: str = "",
+    payer_name: str = "",
+) -> tuple[Receipt, list[Payment], Decimal]:
+    """Money received for the family, whatever the channel (desk, card online, SEPA debit):
+    one ``Receipt``, then ``Payment`` rows on the oldest instalment due first, never above what
+    is open on each. Returns the receipt, the payments and what was left over (money already
+    taken by a bank or a card provider that nothing is due for: the caller refunds it).
+
+    Call it inside the transaction that locked the family."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receive_payment must run inside the caller's transaction")
+    payer = payer_of(family)
+    receipt = Receipt.objects.create(
+        site=family.site,
+        family=family,
+        means=means,
+        amount=amount,
+        received_on=received_on,
+        reference=reference.strip()[:100],
+        payer_name=(payer_name or "").strip() or payer.name,
+        payer_email=payer.email,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    left = amount
+    allocated = []
+    for instalment, open_amount in _open_instalments(family):
+        if left <= 0:
+            break
+        take = min(open_amount, left)
+        if take <= 0:
+            continue
+        allocated.append(
+            Payment.objects.create(
+                instalment=instalment,
+                means=means,
+                amount=take,
+                received_on=received_on,
+                reference=receipt.reference,
+                recorded_by=receipt.recorded_by,
+                receipt=receipt,
+            )
+        )
+        left -= take
+    return receipt, allocated, left
+
+
 def record_desk_payment(
     *,
     family: Family,
@@ -738,53 +816,22 @@ def record_desk_payment(
         raise BillingError(_("La date de réception ne peut pas être dans le futur."), field="received_on")
     with transaction.atomic():
         family = _lock_family(family)
-        instalments = list(
-            Instalment.objects.select_for_update(of=("self",))
-            .filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
-            .select_related("invoice")
-            .order_by("due_on", "invoice__issued_at", "rank", "pk")
-        )
-        paid = _paid_by_instalment(instalments)
-        open_amounts = [(i, i.amount - i.credited - paid.get(i.pk, ZERO)) for i in instalments]
-        due = sum((left for _i, left in open_amounts if left > 0), ZERO)
+        due = _open_amount(_open_instalments(family))
         if amount > due:
             raise BillingError(
                 _("Le montant (%(amount)s) dépasse ce que la famille doit encore (%(due)s).")
                 % {"amount": pricing._euros(amount), "due": pricing._euros(due)},
                 field="amount",
             )
-        payer = payer_of(family)
-        receipt = Receipt.objects.create(
-            site=family.site,
+        receipt, allocated, _left = receive_payment(
             family=family,
             means=means,
             amount=amount,
             received_on=received_on,
-            reference=reference.strip(),
-            payer_name=(payer_name or "").strip() or payer.name,
-            payer_email=payer.email,
-            recorded_by=actor,
+            reference=reference,
+            payer_name=payer_name,
+            actor=actor,
         )
-        left = amount
-        allocated = []
-        for instalment, open_amount in open_amounts:
-            if left <= 0:
-                break
-            take = min(open_amount, left)
-            if take <= 0:
-                continue
-            allocated.append(
-                Payment.objects.create(
-                    instalment=instalment,
-                    means=means,
-                    amount=take,
-                    received_on=received_on,
-                    reference=receipt.reference,
-                    recorded_by=actor,
-                    receipt=receipt,
-                )
-            )
-            left -= take
         if receipt.payer_email:
             send_email(
                 "billing_receipt",
