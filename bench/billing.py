@@ -132,6 +132,10 @@ def main() -> None:
         f"PDFs rendered per second: {pdf_rate:.1f} wall clock with {options.processes} processes, "
         f"{pdf_cpu_rate:.1f} on {options.processes} dedicated cores ({missing} missing)"
     )
+    print(
+        f"CPU cost: {issue_cpu / max(invoices, 1) * 1000:.1f} ms per invoice issued, "
+        f"{pdf_cpu / max(pdfs, 1) * 1000:.1f} ms per PDF (process start-ups included)"
+    )
     for label, seconds in (("wall clock here", projected), ("on 2 dedicated cores", projected_cpu)):
         verdict = "within" if seconds < GOAL_SECONDS else "OVER"
         print(

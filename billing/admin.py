@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing import services
+from billing import pricing, services
 from billing.models import (
     BillingSettings,
     CourseStop,
@@ -33,10 +33,12 @@ from billing.models import (
     Tariff,
 )
 from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
+from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.exports import cell
 from extranet.base.models import PaymentMeans, Site
 from extranet.base.scoping import scope_to_staff
 from families.models import Family
+from students.models import Enrolment
 
 
 @admin.register(BillingSettings)
@@ -125,6 +127,7 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         "number",
         "kind",
         "cancels",
+        "goodwill",
         "site",
         "family",
         "season",
@@ -166,6 +169,11 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
                 name="{}_{}_cancel".format(*info),
             ),
             path(
+                "<int:object_id>/arret-de-cours/",
+                self.admin_site.admin_view(self.stop_course_view),
+                name="{}_{}_stop_course".format(*info),
+            ),
+            path(
                 "export-comptable/",
                 self.admin_site.admin_view(self.accounting_export_view),
                 name="{}_{}_accounting".format(*info),
@@ -188,6 +196,7 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.kind == Invoice.Kind.INVOICE and self.has_cancel_permission(request):
             context["cancel_url"] = reverse("admin:billing_invoice_cancel", args=[obj.pk])
+            context["stop_course_url"] = reverse("admin:billing_invoice_stop_course", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=_("Annuler par un avoir…"), permissions=["view"])
@@ -239,6 +248,59 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(
             request, "admin/billing/invoice/cancel.html", context, status=400 if form.errors else 200
+        )
+
+    def stop_course_view(self, request, object_id):
+        """A pupil stops one of the invoice's courses: the site's rule bills it (``stop_course``)."""
+        if not self.has_cancel_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(
+            self.get_queryset(request).filter(kind=Invoice.Kind.INVOICE).select_related("family", "season"),
+            pk=object_id,
+        )
+        form = StopCourseForm(request.POST or None, invoice=invoice)
+        if request.method == "POST" and form.is_valid():
+            enrolment = form.cleaned_data["enrolment"]
+            try:
+                result = services.stop_course(
+                    enrolment=enrolment,
+                    stopped_on=form.cleaned_data["stopped_on"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                show_domain_error(error, request=request)
+            else:
+                course = f"{enrolment.student.full_name} – {enrolment.course.name}"
+                if result.credit_note is not None:
+                    text = gettext(
+                        "Arrêt enregistré pour %(course)s : avoir %(number)s de %(total)s émis."
+                    ) % {
+                        "course": course,
+                        "number": result.credit_note.number,
+                        "total": pricing._euros(result.credit_note.total),
+                    }
+                    target = result.credit_note
+                else:
+                    text = gettext(
+                        "Arrêt enregistré pour %(course)s : la règle du site ne rend rien (année due en entier)."
+                    ) % {"course": course}
+                    target = invoice
+                self.message_user(request, text, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[target.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Arrêt d'un cours en cours d'année – facture %(number)s")
+            % {"number": invoice.number},
+            "invoice": invoice,
+            "form": form,
+        }
+        return TemplateResponse(
+            request,
+            "admin/billing/invoice/stop_course.html",
+            context,
+            status=400 if request.method == "POST" else 200,
         )
 
     def desk_payment_view(self, request):
@@ -319,6 +381,42 @@ class CancelForm(forms.Form):
         field = self.fields["lines"]
         field.queryset = invoice.lines.filter(kind=InvoiceLine.Kind.COURSE).order_by("pk")
         field.label_from_instance = lambda line: f"{line.student_name} – {line.label} : {line.amount} €"
+
+
+class StopCourseForm(forms.Form):
+    enrolment = forms.ModelChoiceField(
+        label=_("Cours arrêté"),
+        queryset=Enrolment.objects.none(),
+        error_messages={"required": _("Choisissez le cours que l'élève arrête.")},
+    )
+    stopped_on = forms.DateField(
+        label=_("Date d'arrêt"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Indiquez la date d'arrêt."),
+            "invalid": _("Saisissez une date valide, par exemple 02/02/2026."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Motif"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Gardé avec l'arrêt et imprimé sur l'avoir s'il y en a un."),
+        error_messages={"required": _("Indiquez le motif de l'arrêt.")},
+    )
+
+    def __init__(self, *args, invoice: Invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["enrolment"]
+        field.queryset = (
+            Enrolment.objects.filter(
+                student__family=invoice.family, season=invoice.season, status=Enrolment.Status.ACTIVE
+            )
+            .select_related("student", "course")
+            .order_by("student__first_name", "course__name")
+        )
+        field.label_from_instance = lambda enrolment: (
+            f"{enrolment.student.full_name} – {enrolment.course.name}"
+        )
 
 
 class DeskPaymentForm(forms.Form):

@@ -292,6 +292,13 @@ class Invoice(models.Model):
     refundable = models.DecimalField(
         _("à rembourser"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
+    # A credit note the secretariat chose to give on part of an invoice: it is not a change of
+    # enrolments, so billing_issue never bills it again as a difference.
+    goodwill = models.BooleanField(
+        _("geste commercial"),
+        default=False,
+        help_text=_("Avoir partiel décidé par le secrétariat : la facturation ne le refacture pas."),
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

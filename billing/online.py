@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Instalment, Payment
+from billing import services
 from billing.payment_errors import PaymentError
 from billing.payment_models import (
     OnlineTransaction,
@@ -37,7 +37,7 @@ from billing.payment_models import (
     PaymentNotification,
     RefundRequest,
 )
-from billing.payment_selectors import open_instalments, with_outstanding
+from billing.payment_selectors import open_instalments
 from extranet.base.emails import send_email
 from extranet.base.models import PaymentMeans, Site
 from families.models import Family
@@ -298,36 +298,35 @@ def settle(*, site: Site, backend: str, response, channel: str, raw: str = "", r
 
 
 def _mark_paid(online: OnlineTransaction, *, bank_status: str) -> None:
-    """The money is taken: one Payment per instalment; an instalment paid meanwhile becomes a refund request."""
+    """The money is taken: allocated like any payment (``services.receive_payment``, oldest
+    instalment due first); what nothing is due for any more becomes a refund request."""
     now = timezone.now()
     means = PaymentMeans.objects.get(code=CARD_MEANS_CODE)
+    family = Family.objects.select_for_update().select_related("site").get(pk=online.family_id)
+    _receipt, payments, left = services.receive_payment(
+        family=family,
+        means=means,
+        amount=online.amount,
+        received_on=timezone.localdate(now),
+        reference=f"CB {online.reference}",
+        actor=None,
+    )
     lines = list(online.lines.select_related("instalment__invoice"))
-    instalment_ids = [line.instalment_id for line in lines]
-    list(Instalment.objects.select_for_update().filter(pk__in=instalment_ids).values_list("pk", flat=True))
-    before = {
-        instalment.pk: instalment.outstanding
-        for instalment in with_outstanding(Instalment.objects.filter(pk__in=instalment_ids))
-    }
+    by_instalment = {payment.instalment_id: payment for payment in payments}
     for line in lines:
-        line.payment = Payment.objects.create(
-            instalment=line.instalment,
-            means=means,
-            amount=line.amount,
-            received_on=timezone.localdate(now),
-            reference=f"CB {online.reference}"[:100],
-        )
-        line.save(update_fields=["payment"])
-        excess = line.amount - max(before.get(line.instalment_id, Decimal("0.00")), Decimal("0.00"))
-        if excess > 0:
-            RefundRequest.objects.create(
-                family=online.family,
-                invoice=line.instalment.invoice,
-                amount=excess,
-                reason=_(
-                    "Trop-perçu : l'échéance %(rank)s était déjà réglée quand le paiement en ligne %(reference)s est arrivé."
-                )
-                % {"rank": line.instalment.rank, "reference": online.reference},
+        line.payment = by_instalment.pop(line.instalment_id, None)
+        if line.payment is not None:
+            line.save(update_fields=["payment"])
+    if left > 0 and lines:
+        RefundRequest.objects.create(
+            family=family,
+            invoice=lines[0].instalment.invoice,
+            amount=left,
+            reason=_(
+                "Trop-perçu : plus rien n'était dû sur les échéances quand le paiement en ligne %(reference)s est arrivé."
             )
+            % {"reference": online.reference},
+        )
     online.state = OnlineTransaction.State.PAID
     online.settled_at = now
     online.bank_status = bank_status[:255]

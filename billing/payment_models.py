@@ -171,6 +171,7 @@ class DirectDebit(models.Model):
 
     class State(models.TextChoices):
         PRESENTED = "presented", _("présenté")
+        COLLECTED = "collected", _("encaissé")
         REJECTED = "rejected", _("rejeté")
 
     export = models.ForeignKey(

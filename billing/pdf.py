@@ -10,6 +10,7 @@ the payments recorded when they are asked for.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -18,9 +19,10 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from billing.models import BillingSettings, Invoice
 
@@ -40,8 +42,28 @@ def _allowed_roots() -> list[Path]:
     ]
 
 
+# A logo drawn at most 50 mm x 18 mm (billing_pdf.css), at 300 dpi: larger uploads are
+# resampled once per process, so a 4000-pixel photo is not decoded and embedded in every PDF.
+LOGO_MAX_PIXELS = (600, 216)
+
+
+@lru_cache(maxsize=8)
+def _resampled_logo(path: str, modified: float) -> bytes:
+    """The logo at ``path`` as a PNG no larger than ``LOGO_MAX_PIXELS`` (``modified`` keys the
+    cache, so a replaced logo is read again)."""
+    with Image.open(path) as image:
+        image.thumbnail(LOGO_MAX_PIXELS)
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+    return out.getvalue()
+
+
 class LocalFilesFetcher(URLFetcher):
-    """Only ``file:`` URLs under the static folder or the logos folder; anything else fails."""
+    """Only ``file:`` URLs under the static folder or the logos folder; anything else fails.
+
+    A logo is served resampled (``_resampled_logo``), from memory after the first PDF."""
 
     def __init__(self):
         super().__init__(allowed_protocols={"file"}, allow_redirects=False)
@@ -50,24 +72,32 @@ class LocalFilesFetcher(URLFetcher):
         if not url.startswith("file://"):
             raise LocalFilesOnly(f"refused to fetch {url!r}: PDFs use local files only")
         path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-        if not any(path.is_relative_to(root) for root in _allowed_roots()):
+        static, logos = _allowed_roots()
+        if path.is_relative_to(logos) and path.is_file():
+            body = _resampled_logo(str(path), path.stat().st_mtime)
+            # Not a file: URL, or WeasyPrint would embed the file on disk instead of these bytes.
+            return URLFetcherResponse(
+                f"resampled:{path.name}", body=body, headers={"Content-Type": "image/png"}
+            )
+        if not path.is_relative_to(static):
             raise LocalFilesOnly(f"refused to fetch {url!r}: outside the static and logos folders")
         return super().fetch(url, headers)
 
 
 @lru_cache(maxsize=1)
 def _renderer():
-    """WeasyPrint's font configuration and the style sheet, built once per process."""
+    """What every PDF of a process shares, built once: WeasyPrint's font configuration, the
+    parsed style sheet, the URL fetcher and the decoded images."""
     fonts = FontConfiguration()
-    return fonts, CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=LocalFilesFetcher())
+    fetcher = LocalFilesFetcher()
+    style = CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=fetcher)
+    return fonts, style, fetcher, {}
 
 
 def html_to_pdf(html: str) -> bytes:
-    fonts, style = _renderer()
-    document = HTML(
-        string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=LocalFilesFetcher()
-    )
-    return document.write_pdf(stylesheets=[style], font_config=fonts)
+    fonts, style, fetcher, images = _renderer()
+    document = HTML(string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[style], font_config=fonts, cache=images)
 
 
 def _euros(amount: Decimal) -> str:

@@ -33,19 +33,23 @@ from lxml import etree
 from sepaxml import SepaDD
 from text_unidecode import unidecode
 
-from billing import crypto
+from billing import crypto, services
 from billing.iban import mask_iban
-from billing.models import Instalment, Invoice, Mandate
+from billing.models import Instalment, Invoice, Mandate, Payment
 from billing.payment_errors import PaymentError
 from billing.payment_models import (
     DebitPrenotification,
     DirectDebit,
     DirectDebitExport,
     MandateDetails,
+    RefundRequest,
     SequenceType,
 )
 from billing.payment_selectors import with_outstanding
-from extranet.base.models import Site
+from extranet.base.models import PaymentMeans, Site
+from families.models import Family
+
+DIRECT_DEBIT_MEANS = "direct_debit"  # the PaymentMeans code of SEPA direct debit
 
 SCHEMAS = {"001.08": "pain.008.001.08", "001.02": "pain.008.001.02"}
 DEFAULT_VERSION = "001.08"
@@ -384,3 +388,45 @@ def export_direct_debits(
         _write(result.path, result.xml)
         result.export = export
     return result
+
+
+def record_collection(
+    *, direct_debit: DirectDebit, actor, collected_on: datetime.date | None = None
+) -> list[Payment]:
+    """The bank credited a presented debit: it stops being money on its way and becomes a
+    payment, allocated like any other (``services.receive_payment``, oldest instalment due
+    first); what nothing is due for any more becomes a refund request."""
+    with transaction.atomic():
+        debit = (
+            DirectDebit.objects.select_for_update(of=("self",))
+            .select_related("instalment__invoice")
+            .get(pk=direct_debit.pk)
+        )
+        if debit.state != DirectDebit.State.PRESENTED:
+            raise PaymentError(_("Ce prélèvement n'est plus présenté à la banque : il ne s'encaisse pas."))
+        family = (
+            Family.objects.select_for_update(of=("self",))
+            .select_related("site")
+            .get(pk=debit.instalment.invoice.family_id)
+        )
+        debit.state = DirectDebit.State.COLLECTED
+        debit.save(update_fields=["state"])
+        _receipt, payments, left = services.receive_payment(
+            family=family,
+            means=PaymentMeans.objects.get(code=DIRECT_DEBIT_MEANS),
+            amount=debit.amount,
+            received_on=collected_on or timezone.localdate(),
+            reference=f"SEPA {debit.end_to_end_id}",
+            actor=actor,
+        )
+        if left > 0:
+            RefundRequest.objects.create(
+                family=family,
+                invoice=debit.instalment.invoice,
+                amount=left,
+                reason=_(
+                    "Trop-perçu : plus rien n'était dû quand le prélèvement %(reference)s a été encaissé."
+                )
+                % {"reference": debit.end_to_end_id},
+            )
+    return payments

@@ -37,8 +37,10 @@ from billing.models import (
     Payment,
     Receipt,
 )
+from billing.payment_models import DirectDebit
 from extranet.base.audit import FieldChange, record_changes
 from extranet.base.emails import send_email
+from extranet.base.errors import DomainError
 from extranet.base.models import PaymentMeans, Season, Site
 from families.models import Family, Membership
 from students.models import Enrolment
@@ -50,20 +52,22 @@ ZERO = Decimal("0.00")
 DESK_MEANS = ("cheque", "holiday_vouchers", "pass_culture", "cash", "card_desk")
 
 
-class BillingError(Exception):
+class BillingError(DomainError):
     """A refused operation; ``message`` is French, ``field`` names the form field it belongs to."""
 
     def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 # ----------------------------------------------------------------------------- numbering
 
 
-def invoice_prefix(site: Site) -> str:
-    prefix = BillingSettings.objects.filter(site=site).values_list("invoice_prefix", flat=True).first()
+def invoice_prefix(site: Site, rules: BillingSettings | None = None) -> str:
+    """The site's number prefix; ``rules`` already read (a whole issuing run) spares a query."""
+    if rules is not None:
+        prefix = rules.invoice_prefix
+    else:
+        prefix = BillingSettings.objects.filter(site=site).values_list("invoice_prefix", flat=True).first()
     return prefix or site.slug.replace("-", "")[:3].upper()
 
 
@@ -164,9 +168,11 @@ def _render_after_commit(invoice: Invoice, *, render_pdf: bool) -> None:
         transaction.on_commit(lambda: render_and_store_pdf(invoice.pk))
 
 
-def _email_document(invoice: Invoice) -> None:
+def _email_document(invoice: Invoice, instalments: Sequence[Instalment] | None = None) -> None:
     if not invoice.payer_email:
         return
+    if instalments is None:
+        instalments = invoice.instalments.order_by("rank")
     send_email(
         "billing_invoice_issued",
         to=[invoice.payer_email],
@@ -178,7 +184,7 @@ def _email_document(invoice: Invoice) -> None:
             "total": pricing._euros(invoice.total),
             "instalments": [
                 {"due_on": date_format(i.due_on, "d/m/Y"), "amount": pricing._euros(i.amount)}
-                for i in invoice.instalments.order_by("rank")
+                for i in instalments
             ],
             "url": settings.SITE_URL + reverse("billing:invoices"),
         },
@@ -204,10 +210,12 @@ class IssueResult:
         return bool(self.invoice_total or self.credit_total)
 
 
-def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict]:
-    """Per billed thing, the amount already invoiced minus credited, and the last line for it."""
+def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict, list[Invoice]]:
+    """Per billed thing, the amount already invoiced minus credited, and the last line for it;
+    and the season's invoices, newest first (every issued document has lines)."""
     billed: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     last_line: dict[tuple[str, int], InvoiceLine] = {}
+    invoices: dict[int, Invoice] = {}
     lines = InvoiceLine.objects.filter(invoice__family=family, invoice__season=season).select_related(
         "invoice"
     )
@@ -220,10 +228,17 @@ def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict]:
                 line.student_id or 0,
             )
         )
+        if line.invoice.goodwill:
+            continue  # the secretariat's gift stands: the course still counts as billed in full
         sign = -1 if line.invoice.kind == Invoice.Kind.CREDIT_NOTE else 1
         billed[key] += sign * line.amount
         last_line[key] = line
-    return billed, last_line
+        if line.invoice.kind == Invoice.Kind.INVOICE:
+            invoices.setdefault(line.invoice_id, line.invoice)
+    newest_first = sorted(
+        invoices.values(), key=lambda invoice: (invoice.issued_at, invoice.pk), reverse=True
+    )
+    return billed, last_line, newest_first
 
 
 def _create_document(
@@ -240,11 +255,13 @@ def _create_document(
     supplements: Invoice | None = None,
     reason: str = "",
     render_pdf: bool = True,
+    prefix: str | None = None,
+    goodwill: bool = False,
 ) -> Invoice:
     payer = payer_of(family)
     total = sum((line["amount"] for line in lines), ZERO)
     year = timezone.localtime(at).year
-    sequence, number = take_number(site, year=year, prefix=invoice_prefix(site))
+    sequence, number = take_number(site, year=year, prefix=prefix or invoice_prefix(site))
     means = family.payment_means
     invoice = Invoice.objects.create(
         site=site,
@@ -272,6 +289,7 @@ def _create_document(
         else (cancels.family_quotient if cancels else None),
         quotient_note=quotient.note if quotient is not None else (cancels.quotient_note if cancels else ""),
         total=total,
+        goodwill=goodwill,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
     InvoiceLine.objects.bulk_create(
@@ -289,6 +307,7 @@ def _create_document(
         )
         for line in lines
     )
+    instalments = []
     if kind == Invoice.Kind.INVOICE:
         plan = pricing.schedule(
             total,
@@ -296,12 +315,12 @@ def _create_document(
             billing_mode=family.billing_mode,
             issued_on=timezone.localdate(at),
         )
-        Instalment.objects.bulk_create(
+        instalments = Instalment.objects.bulk_create(
             Instalment(invoice=invoice, rank=rank, due_on=due_on, amount=amount)
             for rank, (due_on, amount) in enumerate(plan, start=1)
         )
     _render_after_commit(invoice, render_pdf=render_pdf)
-    _email_document(invoice)
+    _email_document(invoice, instalments)
     return invoice
 
 
@@ -372,7 +391,7 @@ def issue_invoice(
         if price.problems:
             transaction.set_rollback(True)
             return result
-        billed, last_line = _billed_by_key(family, season)
+        billed, last_line, season_invoices = _billed_by_key(family, season)
         target = {line.key: line for line in price.lines}
         deltas = []
         for key in sorted(set(target) | set(billed)):
@@ -413,11 +432,6 @@ def issue_invoice(
         if dry_run or not result.changed:
             transaction.set_rollback(True)
             return result
-        season_invoices = list(
-            Invoice.objects.filter(family=family, season=season, kind=Invoice.Kind.INVOICE).order_by(
-                "-issued_at", "-pk"
-            )
-        )
         if more:
             result.invoice = _create_document(
                 kind=Invoice.Kind.INVOICE,
@@ -430,6 +444,7 @@ def issue_invoice(
                 at=at,
                 supplements=season_invoices[-1] if season_invoices else None,
                 render_pdf=render_pdf,
+                prefix=invoice_prefix(site, book.settings),
             )
         if less:
             result.credit_note = _issue_credit_note(
@@ -454,6 +469,7 @@ def _issue_credit_note(
     at: datetime.datetime,
     render_pdf: bool = True,
     spread_over: Sequence[Invoice] = (),
+    goodwill: bool = False,
 ) -> Invoice:
     credit_note = _create_document(
         kind=Invoice.Kind.CREDIT_NOTE,
@@ -467,6 +483,7 @@ def _issue_credit_note(
         cancels=invoice,
         reason=reason,
         render_pdf=False,
+        goodwill=goodwill,
     )
     others = [other for other in spread_over if other.pk != invoice.pk]
     refundable = _allocate_credit(credit_note, [invoice, *others], credit_note.total)
@@ -545,6 +562,11 @@ def cancel_invoice(
 
     The credit comes off the instalments still unpaid, last first; what was already paid is
     shown on the credit note as to be refunded.
+
+    A partial credit note is the secretariat's goodwill (``Invoice.goodwill``): the enrolments
+    did not change, so the next ``billing_issue`` leaves it standing instead of billing the
+    difference again. A whole cancellation voids the invoice (a wrong payer, a wrong QF): the
+    next ``billing_issue`` bills what the enrolments make due, with the family's current data.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -610,6 +632,7 @@ def cancel_invoice(
             actor=actor,
             at=at,
             spread_over=season_invoices,
+            goodwill=lines is not None,
         )
         record_changes(
             actor=actor,
@@ -681,6 +704,83 @@ def stop_course(
 # ----------------------------------------------------------------------------- desk payments
 
 
+def _open_instalments(family: Family) -> list[tuple[Instalment, Decimal]]:
+    """The family's instalments, locked, oldest due first, with what is still open on each:
+    the amount less what was credited, paid, or presented to the bank by direct debit."""
+    instalments = list(
+        Instalment.objects.select_for_update(of=("self",))
+        .filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
+        .select_related("invoice")
+        .order_by("due_on", "invoice__issued_at", "rank", "pk")
+    )
+    paid = _paid_by_instalment(instalments)
+    debited = {
+        row["instalment_id"]: row["total"]
+        for row in DirectDebit.objects.presented()
+        .filter(instalment__in=[i.pk for i in instalments])
+        .values("instalment_id")
+        .annotate(total=Sum("amount"))
+    }
+    return [(i, i.amount - i.credited - paid.get(i.pk, ZERO) - debited.get(i.pk, ZERO)) for i in instalments]
+
+
+def _open_amount(open_instalments: Sequence[tuple[Instalment, Decimal]]) -> Decimal:
+    return sum((left for _instalment, left in open_instalments if left > 0), ZERO)
+
+
+def receive_payment(
+    *,
+    family: Family,
+    means: PaymentMeans,
+    amount: Decimal,
+    received_on: datetime.date,
+    actor,
+    reference: str = "",
+    payer_name: str = "",
+) -> tuple[Receipt, list[Payment], Decimal]:
+    """Money received for the family, whatever the channel (desk, card online, SEPA debit):
+    one ``Receipt``, then ``Payment`` rows on the oldest instalment due first, never above what
+    is open on each. Returns the receipt, the payments and what was left over (money already
+    taken by a bank or a card provider that nothing is due for: the caller refunds it).
+
+    Call it inside the transaction that locked the family."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("receive_payment must run inside the caller's transaction")
+    payer = payer_of(family)
+    receipt = Receipt.objects.create(
+        site=family.site,
+        family=family,
+        means=means,
+        amount=amount,
+        received_on=received_on,
+        reference=reference.strip()[:100],
+        payer_name=(payer_name or "").strip() or payer.name,
+        payer_email=payer.email,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    left = amount
+    allocated = []
+    for instalment, open_amount in _open_instalments(family):
+        if left <= 0:
+            break
+        take = min(open_amount, left)
+        if take <= 0:
+            continue
+        allocated.append(
+            Payment.objects.create(
+                instalment=instalment,
+                means=means,
+                amount=take,
+                received_on=received_on,
+                reference=receipt.reference,
+                recorded_by=receipt.recorded_by,
+                receipt=receipt,
+            )
+        )
+        left -= take
+    return receipt, allocated, left
+
+
 def record_desk_payment(
     *,
     family: Family,
@@ -716,53 +816,22 @@ def record_desk_payment(
         raise BillingError(_("La date de réception ne peut pas être dans le futur."), field="received_on")
     with transaction.atomic():
         family = _lock_family(family)
-        instalments = list(
-            Instalment.objects.select_for_update(of=("self",))
-            .filter(invoice__family=family, invoice__kind=Invoice.Kind.INVOICE)
-            .select_related("invoice")
-            .order_by("due_on", "invoice__issued_at", "rank", "pk")
-        )
-        paid = _paid_by_instalment(instalments)
-        open_amounts = [(i, i.amount - i.credited - paid.get(i.pk, ZERO)) for i in instalments]
-        due = sum((left for _i, left in open_amounts if left > 0), ZERO)
+        due = _open_amount(_open_instalments(family))
         if amount > due:
             raise BillingError(
                 _("Le montant (%(amount)s) dépasse ce que la famille doit encore (%(due)s).")
                 % {"amount": pricing._euros(amount), "due": pricing._euros(due)},
                 field="amount",
             )
-        payer = payer_of(family)
-        receipt = Receipt.objects.create(
-            site=family.site,
+        receipt, allocated, _left = receive_payment(
             family=family,
             means=means,
             amount=amount,
             received_on=received_on,
-            reference=reference.strip(),
-            payer_name=(payer_name or "").strip() or payer.name,
-            payer_email=payer.email,
-            recorded_by=actor,
+            reference=reference,
+            payer_name=payer_name,
+            actor=actor,
         )
-        left = amount
-        allocated = []
-        for instalment, open_amount in open_amounts:
-            if left <= 0:
-                break
-            take = min(open_amount, left)
-            if take <= 0:
-                continue
-            allocated.append(
-                Payment.objects.create(
-                    instalment=instalment,
-                    means=means,
-                    amount=take,
-                    received_on=received_on,
-                    reference=receipt.reference,
-                    recorded_by=actor,
-                    receipt=receipt,
-                )
-            )
-            left -= take
         if receipt.payer_email:
             send_email(
                 "billing_receipt",

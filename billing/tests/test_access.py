@@ -14,6 +14,7 @@ COVERED_URLS = {"billing:invoices", "billing:invoice_pdf", "billing:receipted_pd
 COVERED_URLS |= PAYMENT_URLS  # paying: billing/tests/test_payment_access.py
 ADMIN_URLS = {
     "admin:billing_invoice_cancel",
+    "admin:billing_invoice_stop_course",
     "admin:billing_invoice_accounting",
     "admin:billing_invoice_desk_payment",
 }
@@ -56,6 +57,7 @@ def test_another_family_s_documents_are_404(client):
 def admin_urls(invoice_pk=1):
     return {
         "admin:billing_invoice_cancel": reverse("admin:billing_invoice_cancel", args=[invoice_pk]),
+        "admin:billing_invoice_stop_course": reverse("admin:billing_invoice_stop_course", args=[invoice_pk]),
         "admin:billing_invoice_accounting": reverse("admin:billing_invoice_accounting"),
         "admin:billing_invoice_desk_payment": reverse("admin:billing_invoice_desk_payment"),
     }

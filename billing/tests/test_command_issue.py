@@ -1,13 +1,15 @@
 """billing_issue: a progress bar, a one-line summary, and running it twice issues nothing new."""
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from billing import services
 from billing.models import Invoice
 from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
-from extranet.tests.factories import current_season
+from extranet.tests.factories import StaffUserFactory, current_season
 from families.tests.factories import FamilyFactory, guardian_of
 from students.tests.factories import StudentFactory
 
@@ -54,3 +56,22 @@ def test_a_dry_run_issues_nothing(site):
 def test_an_unknown_season_is_refused_in_french(site):
     with pytest.raises(CommandError, match="Saison inconnue"):
         run("--site", site.slug, "--season", "1999/2000")
+
+
+def test_a_goodwill_partial_credit_note_is_not_billed_again_by_the_next_run(site):
+    season = current_season().label
+    run("--site", site.slug, "--season", season, "--no-pdf")
+    invoice = Invoice.objects.filter(kind=Invoice.Kind.INVOICE).order_by("pk").first()
+    course = invoice.lines.get()
+    credit_note = services.cancel_invoice(
+        invoice=invoice,
+        reason="Geste commercial : cours annulés en novembre",
+        actor=StaffUserFactory(),
+        lines=[services.CreditLine(course, Decimal("50.00"))],
+    )
+
+    summary, _err = run("--site", site.slug, "--season", season, "--no-pdf")
+
+    assert credit_note.goodwill
+    assert "0 factures (0,00 €), 0 avoirs, 2 familles déjà à jour" in summary
+    assert Invoice.objects.count() == 3  # two invoices and the goodwill credit note, nothing new

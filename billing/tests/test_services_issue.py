@@ -172,3 +172,33 @@ def test_numbers_follow_each_other_per_site_and_year(site):
 
     assert sorted(r.invoice.number for r in results) == [f"MAL-2025-00000{n}" for n in (1, 2, 3)]
     assert len(families) == 3
+
+
+def test_a_goodwill_credit_stands_when_a_course_is_added_later(site):
+    family, pupils = family_with_pupils(site)
+    invoice = issue(site, family).invoice
+    services.cancel_invoice(
+        invoice=invoice,
+        reason="Geste commercial",
+        actor=None,
+        lines=[services.CreditLine(invoice.lines.get(), Decimal("30.00"))],
+    )
+    enrol(pupils[0], name="Piano cycle 2")
+
+    result = issue(site, family)
+
+    assert result.credit_note is None
+    assert [(line.label, line.amount) for line in result.invoice.lines.all()] == [
+        ("Piano cycle 2", Decimal("360.00"))
+    ]
+
+
+def test_a_whole_cancellation_voids_the_invoice_and_the_next_run_bills_again(site):
+    family, _pupils = family_with_pupils(site)
+    invoice = issue(site, family).invoice
+    credit_note = services.cancel_invoice(invoice=invoice, reason="Payeur erroné", actor=None)
+
+    again = issue(site, family)
+
+    assert not credit_note.goodwill
+    assert again.invoice.total == invoice.total

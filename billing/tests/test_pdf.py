@@ -1,0 +1,91 @@
+"""The PDF renderer: one page for a full invoice, the logo resampled once, local files only."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfReader
+
+from billing import pdf, services
+from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
+from extranet.tests.factories import StaffUserFactory, current_season
+from families.tests.factories import FamilyFactory, guardian_of
+from students.tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+AT = timezone.make_aware(datetime.datetime(2025, 9, 20, 10))
+
+
+def photo(width: int, height: int) -> bytes:
+    """A noisy photograph-like image, which compresses badly (the worst case for a logo)."""
+    image = Image.effect_noise((width, height), 90).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def invoice_of_eight_instalments(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    family = FamilyFactory(name="BERTIN", billing_mode=8)
+    guardian_of(family)
+    rules = BillingSettingsFactory(site=family.site, invoice_prefix="MAL")
+    tariff_grid(rules.site)
+    for first_name in ("Emma", "Léo", "Zoé"):
+        student = StudentFactory(family=family, first_name=first_name)
+        enrol(student, name=f"Piano {first_name}")
+        enrol(student, name=f"Formation musicale {first_name}")
+    invoice = services.issue_invoice(
+        site=family.site,
+        season=current_season(),
+        family=family,
+        actor=StaffUserFactory(),
+        at=AT,
+        render_pdf=False,
+    ).invoice
+    return rules, invoice
+
+
+def test_an_invoice_of_three_pupils_and_eight_instalments_fits_on_one_page(invoice_of_eight_instalments):
+    _rules, invoice = invoice_of_eight_instalments
+
+    _filename, content = pdf.render_invoice(pdf.snapshot_of(invoice))
+
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Page 1 / 1" in text
+    assert "Échéancier : 8 échéances" in text
+    assert "L. 1617-5" in text
+
+
+def test_a_large_logo_is_printed_resampled_not_embedded_whole(invoice_of_eight_instalments):
+    rules, invoice = invoice_of_eight_instalments
+    upload = photo(2400, 900)
+    rules.logo.save("logo.png", ContentFile(upload))
+
+    _filename, content = pdf.render_invoice(pdf.snapshot_of(invoice))
+
+    page = PdfReader(io.BytesIO(content)).pages[0]
+    (image,) = [
+        x.get_object()
+        for x in page["/Resources"]["/XObject"].values()
+        if x.get_object()["/Subtype"] == "/Image"
+    ]
+    # 50 mm x 18 mm at 300 dpi at most, proportions kept
+    assert (image["/Width"], image["/Height"]) == (576, 216)
+    assert len(content) < len(upload) / 4
+
+
+def test_the_fetcher_refuses_files_outside_the_static_and_logos_folders(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    (tmp_path / "secret.txt").write_text("x")
+
+    with pytest.raises(pdf.LocalFilesOnly):
+        pdf.LocalFilesFetcher().fetch((tmp_path / "secret.txt").as_uri())
+    with pytest.raises(pdf.LocalFilesOnly):
+        pdf.LocalFilesFetcher().fetch("https://example.org/logo.png")
