@@ -40,6 +40,7 @@ from billing.payment_models import (
 )
 from billing.payment_selectors import with_outstanding
 from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin, run_bulk_action
+from extranet.base.templatetags.tutti import euros
 
 
 class MandateStateChangeInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
@@ -466,12 +467,12 @@ class InstalmentFollowUpAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
 
     @admin.display(description=_("payé"), ordering="paid")
     def paid_amount(self, instalment):
-        return instalment.paid
+        return euros(instalment.paid)
 
     @admin.display(description=_("prélèvement présenté"), ordering="debited")
     def debited_amount(self, instalment):
-        return instalment.debited
+        return euros(instalment.debited)
 
     @admin.display(description=_("reste dû"), ordering="outstanding")
     def outstanding_amount(self, instalment):
-        return instalment.outstanding
+        return euros(instalment.outstanding)

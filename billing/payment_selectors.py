@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,7 +49,13 @@ def with_outstanding(instalments: QuerySet) -> QuerySet:
     return instalments.annotate(
         paid=_sum_of(Payment.objects.filter(instalment=OuterRef("pk"))),
         debited=_sum_of(DirectDebit.objects.presented().filter(instalment=OuterRef("pk"))),
-    ).annotate(outstanding=F("amount") - F("credited") - F("paid") - F("debited"))
+    ).annotate(
+        # Typed as money (on SQLite a computed column still comes back with 12 decimals:
+        # display it with the |euros formatter).
+        outstanding=ExpressionWrapper(
+            F("amount") - F("credited") - F("paid") - F("debited"), output_field=_MONEY
+        )
+    )
 
 
 def open_instalments(family: Family) -> QuerySet:

@@ -137,3 +137,17 @@ def test_the_refund_action_issues_billing_s_credit_note_and_settles_the_request(
     refund.refresh_from_db()
     assert refund.state == RefundRequest.State.SETTLED
     assert refund.credit_note.cancels == line.invoice and refund.credit_note.total == Decimal("30.00")
+
+
+def test_the_follow_up_list_shows_what_is_still_owed_to_the_cent(client, site, secretary):
+    family = direct_debit_family(site)
+    instalment = instalment_due(family, due_on=datetime.date(2025, 10, 15))
+    PaymentFactory(instalment=instalment, amount=Decimal("0.33"))
+
+    response = client.get(reverse("admin:billing_instalmentfollowup_changelist"))
+
+    row = response.context["cl"].result_list[0]
+    assert row.outstanding == instalment.amount - Decimal("0.33")
+    page = response.content.decode()
+    assert "0,33\xa0€" in page or "0,33 €" in page
+    assert "000000" not in page
