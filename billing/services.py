@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from billing import pdf, pricing, selectors
 from billing.models import (
@@ -163,9 +164,29 @@ def render_and_store_pdf(invoice_id: int) -> InvoicePdf | None:
         return InvoicePdf.objects.get(invoice_id=invoice_id)
 
 
+# The task runner's queue for documents rendered in the background (the worker runs them all).
+PDF_QUEUE = "pdfs"
+
+
+@task(queue_name=PDF_QUEUE)
+def render_invoice_pdf(invoice_id: int) -> bool:
+    """The background task: render and store one issued invoice's or credit note's PDF."""
+    return render_and_store_pdf(invoice_id) is not None
+
+
+def enqueue_pdf(invoice_id: int) -> bool:
+    """Hand the rendering to the worker; a failure to enqueue loses nothing (the download renders)."""
+    try:
+        render_invoice_pdf.enqueue(invoice_id)
+    except Exception:
+        logger.exception("invoice %s: PDF could not be queued, the first download will render it", invoice_id)
+        return False
+    return True
+
+
 def _render_after_commit(invoice: Invoice, *, render_pdf: bool) -> None:
     if render_pdf:
-        transaction.on_commit(lambda: render_and_store_pdf(invoice.pk))
+        transaction.on_commit(lambda: enqueue_pdf(invoice.pk))
 
 
 def _email_document(invoice: Invoice, instalments: Sequence[Instalment] | None = None) -> None:

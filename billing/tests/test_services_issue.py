@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from billing import services
 from billing.models import BillingSettings, ChangeRule, Invoice, InvoicePdf, InvoiceSequence
@@ -202,3 +203,23 @@ def test_a_whole_cancellation_voids_the_invoice_and_the_next_run_bills_again(sit
 
     assert not credit_note.goodwill
     assert again.invoice.total == invoice.total
+
+
+def test_issuing_hands_the_pdf_to_the_task_runner_after_commit(
+    settings, site, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "emails", "pdfs"]}
+    }
+    family, _pupils = family_with_pupils(site)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issue(site, family).invoice
+
+    task = DBTaskResult.objects.get(queue_name="pdfs")
+    assert task.task_path == "billing.services.render_invoice_pdf"
+    assert task.args_kwargs["args"] == [invoice.pk]
+    assert not InvoicePdf.objects.filter(invoice=invoice).exists()
+    # The worker's run stores it; the family's download then serves those bytes.
+    assert services.render_invoice_pdf.call(invoice.pk) is True
+    assert InvoicePdf.objects.filter(invoice=invoice).count() == 1
