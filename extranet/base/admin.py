@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
+from extranet.base import admin_icons
 from extranet.base.audit import display_value, field_label
 from extranet.base.editing import StaleEditError
 from extranet.base.emails import resend as resend_emails
@@ -708,3 +709,7 @@ class VersionedAdminMixin(ServiceAdminMixin):
 # what staff read (state, attempts, last error, "Renvoyer"), and ops watch the queue's backlog
 # on /healthz. django-tasks-db registers its own page; it is not one for a site's secretariat.
 admin.site.unregister(DBTaskResult)
+
+
+# The yes/no icons of every admin list and read-only field, in French (see admin_icons).
+admin_icons.install()
