@@ -524,15 +524,22 @@ def issue_invoices(
     at: datetime.datetime | None = None,
     progress=None,
     render_pdf: bool = True,
+    shard: tuple[int, int] = (0, 1),
 ) -> list[IssueResult]:
     """``issue_invoice`` for every family of the site with an enrolment in ``season`` or an
-    invoice of it. Each family is its own transaction: one family's missing tariff stops only it."""
+    invoice of it. Each family is its own transaction: one family's missing tariff stops only it.
+
+    ``shard`` (K, N) keeps only the families whose id modulo N is K, so N processes can share a
+    site (``billing_issue --processes N``); numbers stay gapless, each taken from the locked
+    sequence row inside its family's transaction."""
+    index, shards = shard
     book = selectors.tariff_book(site, season)
     family_ids = set(
         Enrolment.objects.filter(season=season, course__pole__site=site).values_list(
             "student__family_id", flat=True
         )
     ) | set(Invoice.objects.filter(site=site, season=season).values_list("family_id", flat=True))
+    family_ids = {pk for pk in family_ids if pk % shards == index}
     families = Family.objects.filter(pk__in=family_ids, site=site).order_by("pk")
     results = []
     for done, family in enumerate(families.iterator(chunk_size=500), start=1):

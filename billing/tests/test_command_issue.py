@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from billing import services
 from billing.models import Invoice
@@ -75,3 +76,21 @@ def test_a_goodwill_partial_credit_note_is_not_billed_again_by_the_next_run(site
     assert credit_note.goodwill
     assert "0 factures (0,00 €), 0 avoirs, 2 familles déjà à jour" in summary
     assert Invoice.objects.count() == 3  # two invoices and the goodwill credit note, nothing new
+
+
+def test_several_processes_are_refused_on_sqlite(site):
+    if connection.vendor != "sqlite":
+        pytest.skip("the refusal is SQLite's")
+    with pytest.raises(CommandError, match="demande PostgreSQL"):
+        run("--site", site.slug, "--season", current_season().label, "--processes", "2")
+    assert not Invoice.objects.exists()
+
+
+def test_a_shard_issues_only_the_families_whose_id_modulo_n_is_k(site):
+    season = current_season()
+    odd = services.issue_invoices(site=site, season=season, actor=None, render_pdf=False, shard=(1, 2))
+    both = services.issue_invoices(site=site, season=season, actor=None, render_pdf=False)
+
+    assert [r.family.pk % 2 for r in odd] == [1] * len(odd)
+    assert Invoice.objects.count() == 2
+    assert sum(r.changed for r in both) == 2 - len(odd)

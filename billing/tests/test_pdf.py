@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+import weasyprint
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
@@ -89,3 +90,27 @@ def test_the_fetcher_refuses_files_outside_the_static_and_logos_folders(settings
         pdf.LocalFilesFetcher().fetch((tmp_path / "secret.txt").as_uri())
     with pytest.raises(pdf.LocalFilesOnly):
         pdf.LocalFilesFetcher().fetch("https://example.org/logo.png")
+
+
+def test_the_small_user_agent_style_sheet_is_still_the_one_weasyprint_applies(
+    invoice_of_eight_instalments, monkeypatch
+):
+    """BillingHTML overrides a private WeasyPrint hook: a new WeasyPrint release must be checked
+    (and WEASYPRINT_PINNED raised) before it is used, else invoices silently lose their styles
+    or their speed."""
+    assert weasyprint.__version__ == pdf.WEASYPRINT_PINNED
+    assert "_ua_stylesheets" in vars(weasyprint.HTML)
+    _rules, invoice = invoice_of_eight_instalments
+    asked = []
+    hook = pdf.BillingHTML._ua_stylesheets
+    monkeypatch.setattr(
+        pdf.BillingHTML, "_ua_stylesheets", lambda self, forms=False: asked.append(forms) or hook(self)
+    )
+
+    _filename, content = pdf.render_invoice(pdf.snapshot_of(invoice))
+
+    assert len(asked) == 1
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    # head and title are not printed; a <br> still breaks the line of the addresses
+    assert "Facture MAL" not in text.replace("Facture n°", "")
+    assert "BERTIN" in text

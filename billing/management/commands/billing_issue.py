@@ -1,15 +1,18 @@
 """Issue a season's invoices for one site, from the validated enrolments."""
 
+import multiprocessing
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
 from django.utils.translation import gettext, ngettext
 
 from billing.pricing import _euros
 from billing.services import issue_invoices
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
-from extranet.base.models import Season
+from extranet.base.models import Season, Site
 
 
 class Command(BaseCommand):
@@ -19,7 +22,9 @@ class Command(BaseCommand):
         "les réductions fratrie et l'échéancier choisi. Relancé, il n'émet rien deux fois : une famille "
         "dont les inscriptions ont changé reçoit une facture complémentaire ou un avoir pour la "
         "différence. Les PDF sont produits après chaque facture ; un PDF manquant l'est au premier "
-        "téléchargement ou par billing_render_pdfs. --dry-run calcule sans rien émettre."
+        "téléchargement ou par billing_render_pdfs. --dry-run calcule sans rien émettre. --processes N "
+        "répartit les familles entre N processus (id modulo N), pour occuper tous les cœurs : "
+        "PostgreSQL seulement, SQLite n'écrivant qu'une transaction à la fois."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +36,14 @@ class Command(BaseCommand):
             action="store_true",
             help=gettext("N'effectue pas le rendu des PDF maintenant (billing_render_pdfs les produira)."),
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help=gettext(
+                "Nombre de processus qui se partagent les familles (1 par défaut, PostgreSQL pour plus)."
+            ),
+        )
 
     def handle(self, *args, **options):
         site = site_from_option(options["site"])
@@ -41,21 +54,38 @@ class Command(BaseCommand):
                 gettext("Saison inconnue : « %(season)s ». Saisons connues : %(known)s.")
                 % {"season": options["season"], "known": known or "—"}
             )
-        bar = ProgressBar(0, stream=self.stderr._out, unit=gettext("familles"))
+        processes = options["processes"]
+        if processes < 1:
+            raise CommandError(gettext("--processes doit valoir au moins 1."))
+        if processes > 1 and connection.vendor == "sqlite":
+            raise CommandError(
+                gettext(
+                    "--processes %(count)d demande PostgreSQL : SQLite n'écrit qu'une transaction à la fois."
+                )
+                % {"count": processes}
+            )
+        work = {
+            "site_id": site.pk,
+            "season_id": season.pk,
+            "dry_run": options["dry_run"],
+            "render_pdf": not options["no_pdf"],
+        }
+        if processes == 1:
+            bar = ProgressBar(0, stream=self.stderr._out, unit=gettext("familles"))
 
-        def progress(done, total):
-            bar.total = total
-            bar.update(done)
+            def progress(done, total):
+                bar.total = total
+                bar.update(done)
 
-        results = issue_invoices(
-            site=site,
-            season=season,
-            actor=None,
-            dry_run=options["dry_run"],
-            progress=progress if options["verbosity"] >= 1 else None,
-            render_pdf=not options["no_pdf"],
-        )
-        bar.finish()
+            results = _issue_shard(work, (0, 1), progress if options["verbosity"] >= 1 else None)
+            bar.finish()
+        else:
+            # Forked workers, each with its own database connection (closed here first, so no
+            # child shares the parent's socket) and its own families: id modulo --processes.
+            connections.close_all()
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                shards = pool.starmap(_issue_shard, [(work, (k, processes), None) for k in range(processes)])
+            results = [result for shard in shards for result in shard]
         invoices = [r for r in results if r.invoice_total > 0]
         credits = [r for r in results if r.credit_total > 0]
         blocked = [r for r in results if r.problems]
@@ -89,3 +119,39 @@ class Command(BaseCommand):
         if options["dry_run"]:
             summary = gettext("Simulation, rien n'est émis. %(summary)s") % {"summary": summary}
         self.stdout.write(summary)
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    family: str
+    invoice_total: Decimal
+    credit_total: Decimal
+    problems: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.invoice_total or self.credit_total)
+
+
+def _issue_shard(work: dict, shard: tuple[int, int], progress) -> list[IssueSummary]:
+    """One process's share of the families, as plain summaries a worker can send back."""
+    site = Site.objects.get(pk=work["site_id"])
+    season = Season.objects.get(pk=work["season_id"])
+    results = issue_invoices(
+        site=site,
+        season=season,
+        actor=None,
+        dry_run=work["dry_run"],
+        progress=progress,
+        render_pdf=work["render_pdf"],
+        shard=shard,
+    )
+    return [
+        IssueSummary(
+            family=str(r.family),
+            invoice_total=r.invoice_total,
+            credit_total=r.credit_total,
+            problems=list(r.problems),
+        )
+        for r in results
+    ]
