@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from billing import mandates, rejects
+from billing import mandates, payment_selectors, rejects
 from billing.admin import MandateAdmin
 from billing.iban import mask_iban
 from billing.models import Mandate, Payment
@@ -427,7 +427,7 @@ class LateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "1":
-            return queryset.filter(outstanding__gt=0, due_on__lt=timezone.localdate())
+            return payment_selectors.late(queryset)
         if self.value() == "due":
             return queryset.filter(outstanding__gt=0)
         if self.value() == "0":

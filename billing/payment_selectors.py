@@ -58,6 +58,12 @@ def with_outstanding(instalments: QuerySet) -> QuerySet:
     )
 
 
+def late(instalments: QuerySet) -> QuerySet:
+    """Of instalments annotated by ``with_outstanding``, those past their date with money still
+    due: what the secretariat's "en retard" filter lists and the "À traiter" dashboard counts."""
+    return instalments.filter(outstanding__gt=0, due_on__lt=timezone.localdate())
+
+
 def open_instalments(family: Family) -> QuerySet:
     """The family's invoice instalments with money still due, earliest first.
 

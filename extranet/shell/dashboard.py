@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from billing import payment_selectors
 from billing.payment_models import InstalmentFollowUp
-from billing.payment_selectors import with_outstanding
 from documents.models import Document
 from extranet.base.scoping import scope_to_staff
 from reenrolment import selectors as reenrolment_selectors
@@ -91,8 +91,9 @@ def families_late(user) -> int:
     """Families with an instalment past its date and still due (what paid it, what a credit note
     cancelled and a debit presented to the bank deducted): the families of the instalment
     follow-up list filtered "en retard" (billing's ``LateFilter``), on the staff member's sites."""
-    instalments = with_outstanding(InstalmentFollowUp.objects.filter(due_on__lt=timezone.localdate()))
-    late = scope_to_staff(instalments.filter(outstanding__gt=0), user)
+    late = scope_to_staff(
+        payment_selectors.late(payment_selectors.with_outstanding(InstalmentFollowUp.objects.all())), user
+    )
     return late.values("invoice__family").distinct().count()
 
 
