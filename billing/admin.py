@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing import pricing, services
+from billing import services
 from billing.models import (
     BillingSettings,
     CourseStop,
@@ -36,6 +36,7 @@ from extranet.base.admin import ReadOnlyAdminMixin, SiteScopedAdminMixin
 from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.exports import cell
 from extranet.base.models import PaymentMeans, Site
+from extranet.base.money import euros
 from extranet.base.scoping import scope_to_staff
 from families.models import Family
 from students.models import Enrolment
@@ -278,7 +279,7 @@ class InvoiceAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
                     ) % {
                         "course": course,
                         "number": result.credit_note.number,
-                        "total": pricing._euros(result.credit_note.total),
+                        "total": euros(result.credit_note.total),
                     }
                     target = result.credit_note
                 else:

@@ -25,6 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from billing.models import BillingSettings, Invoice
+from extranet.base.money import euros
 
 STYLE_SHEET = Path(settings.BASE_DIR) / "static" / "css" / "billing_pdf.css"
 UA_STYLE_SHEET = Path(settings.BASE_DIR) / "static" / "css" / "billing_pdf_ua.css"
@@ -32,7 +33,6 @@ UA_STYLE_SHEET = Path(settings.BASE_DIR) / "static" / "css" / "billing_pdf_ua.cs
 # overrides; test_pdf.py fails when another release is installed, so the hook is checked again.
 WEASYPRINT_PINNED = "70.0"
 ZERO = Decimal("0.00")
-THOUSANDS = " "  # 1 000,01 €, as French amounts are written
 
 
 class LocalFilesOnly(ValueError):
@@ -115,16 +115,6 @@ def html_to_pdf(html: str) -> bytes:
     fonts, _, style, fetcher, images = _renderer()
     document = BillingHTML(string=html, base_url=str(Path(settings.BASE_DIR, "static")), url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[style], font_config=fonts, cache=images)
-
-
-def _euros(amount: Decimal) -> str:
-    sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return sign + THOUSANDS.join(groups) + f",{cents} €"
 
 
 # ----------------------------------------------------------------------------- the snapshot
@@ -218,19 +208,19 @@ def snapshot_of(invoice: Invoice) -> InvoiceSnapshot:
                 student_name=line.student_name,
                 label=line.label,
                 detail=line.detail,
-                amount=_euros(line.amount),
+                amount=euros(line.amount),
                 is_reduction=line.kind == "reduction",
             )
             for line in lines
         ],
-        total=_euros(invoice.total),
+        total=euros(invoice.total),
         instalments=[
-            InstalmentSnapshot(rank=i.rank, due_on=i.due_on.strftime("%d/%m/%Y"), amount=_euros(i.amount))
+            InstalmentSnapshot(rank=i.rank, due_on=i.due_on.strftime("%d/%m/%Y"), amount=euros(i.amount))
             for i in invoice.instalments.order_by("rank")
         ],
         cancels_number=invoice.cancels.number if invoice.cancels_id else "",
         reason=invoice.reason,
-        refundable=_euros(invoice.refundable) if invoice.refundable else "",
+        refundable=euros(invoice.refundable) if invoice.refundable else "",
         payable_to=rules.payable_to if rules else "",
         payment_instructions=rules.payment_instructions if rules else "",
         legal_mentions=rules.legal_mentions if rules else "",

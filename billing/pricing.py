@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from billing.models import BillingSettings, ChangeRule, Tariff, normalise_commune
+from extranet.base.money import euros
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -237,10 +238,6 @@ def _age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def _euros(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",") + " €"
-
-
 def price_family(
     *,
     book: TariffBook,
@@ -286,7 +283,7 @@ def price_family(
         )
         amount = money(yearly * share)
         if why:
-            details.append(_("%(why)s, sur %(yearly)s") % {"why": why, "yearly": _euros(yearly)})
+            details.append(_("%(why)s, sur %(yearly)s") % {"why": why, "yearly": euros(yearly)})
         by_student.setdefault(course.student_id, []).append(
             PricedLine(
                 kind="course",
@@ -319,7 +316,7 @@ def price_family(
             student_name=names[student_id],
             label=_("Réduction %(rank)se enfant (%(rate)s %%)")
             % {"rank": rank, "rate": format(rate.normalize(), "f").replace(".", ",")},
-            detail=_("sur %(subtotal)s") % {"subtotal": _euros(subtotal)},
+            detail=_("sur %(subtotal)s") % {"subtotal": euros(subtotal)},
             amount=-amount,
         )
     for student_id, lines in by_student.items():

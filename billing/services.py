@@ -43,6 +43,7 @@ from extranet.base.audit import FieldChange, record_changes
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
 from extranet.base.models import PaymentMeans, Season, Site
+from extranet.base.money import euros
 from families.models import Family, Membership
 from students.models import Enrolment
 
@@ -202,10 +203,9 @@ def _email_document(invoice: Invoice, instalments: Sequence[Instalment] | None =
             "family": invoice.family,
             "site": invoice.site,
             "is_credit_note": invoice.is_credit_note,
-            "total": pricing._euros(invoice.total),
+            "total": euros(invoice.total),
             "instalments": [
-                {"due_on": date_format(i.due_on, "d/m/Y"), "amount": pricing._euros(i.amount)}
-                for i in instalments
+                {"due_on": date_format(i.due_on, "d/m/Y"), "amount": euros(i.amount)} for i in instalments
             ],
             "url": settings.SITE_URL + reverse("billing:invoices"),
         },
@@ -639,8 +639,8 @@ def cancel_invoice(
                     _("« %(label)s » : on ne peut annuler que %(left)s au plus (déjà annulé : %(done)s).")
                     % {
                         "label": line.label,
-                        "left": pricing._euros(left),
-                        "done": pricing._euros(credited[key]),
+                        "left": euros(left),
+                        "done": euros(credited[key]),
                     },
                     field="lines",
                 )
@@ -665,9 +665,7 @@ def cancel_invoice(
         record_changes(
             actor=actor,
             instance=invoice,
-            changes=[
-                FieldChange("credit_note", _("avoir"), "", f"{credit_note.number} ({pricing._euros(total)})")
-            ],
+            changes=[FieldChange("credit_note", _("avoir"), "", f"{credit_note.number} ({euros(total)})")],
         )
     return credit_note
 
@@ -848,7 +846,7 @@ def record_desk_payment(
         if amount > due:
             raise BillingError(
                 _("Le montant (%(amount)s) dépasse ce que la famille doit encore (%(due)s).")
-                % {"amount": pricing._euros(amount), "due": pricing._euros(due)},
+                % {"amount": euros(amount), "due": euros(due)},
                 field="amount",
             )
         receipt, allocated, _left = receive_payment(
@@ -868,17 +866,17 @@ def record_desk_payment(
                     "receipt": receipt,
                     "family": family,
                     "site": family.site,
-                    "amount": pricing._euros(amount),
+                    "amount": euros(amount),
                     "received_on": date_format(received_on, "d/m/Y"),
                     "lines": [
                         {
                             "invoice": payment.instalment.invoice.number,
                             "due_on": date_format(payment.instalment.due_on, "d/m/Y"),
-                            "amount": pricing._euros(payment.amount),
+                            "amount": euros(payment.amount),
                         }
                         for payment in allocated
                     ],
-                    "left_due": pricing._euros(due - amount),
+                    "left_due": euros(due - amount),
                     "url": settings.SITE_URL + reverse("billing:invoices"),
                 },
             )
@@ -920,12 +918,12 @@ def remind_late_families(
                 context={
                     "family": family,
                     "site": site,
-                    "total": pricing._euros(total),
+                    "total": euros(total),
                     "lines": [
                         {
                             "invoice": i.invoice.number,
                             "due_on": date_format(i.due_on, "d/m/Y"),
-                            "due": pricing._euros(i.due),
+                            "due": euros(i.due),
                         }
                         for i in instalments
                     ],

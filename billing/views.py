@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 
 from billing import online, payment_selectors, pdf, selectors, services
 from billing.models import Invoice, InvoicePdf, Payment
+from extranet.base.money import euros
 from extranet.base.portal import family_required, scoped_or_404
 
 ZERO = Decimal("0.00")
@@ -57,7 +58,7 @@ def _payment_rows(payments) -> list[pdf.PaymentSnapshot]:
             means=payment.means.label,
             reference=payment.reference,
             invoice_number=payment.instalment.invoice.number,
-            amount=pdf._euros(payment.amount),
+            amount=euros(payment.amount),
         )
         for payment in payments
     ]
@@ -79,7 +80,7 @@ def receipted_invoice_pdf(request, pk: int):
     filename, content = pdf.render_receipted_invoice(
         pdf.snapshot_of(invoice),
         payments=_payment_rows(payments),
-        paid_total=pdf._euros(invoice.paid),
+        paid_total=euros(invoice.paid),
         settled_on=max(payment.received_on for payment in payments).strftime("%d/%m/%Y"),
     )
     return pdf_response(filename, content)
@@ -115,7 +116,7 @@ def payment_certificate_pdf(request, year: int):
         family_name=family.name,
         students=students,
         payments=_payment_rows(payments),
-        total=pdf._euros(sum((p.amount for p in payments), ZERO)),
+        total=euros(sum((p.amount for p in payments), ZERO)),
         made_on=timezone.localdate().strftime("%d/%m/%Y"),
     )
     filename, content = pdf.render_certificate(snapshot)

@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.utils.translation import gettext, ngettext
 
-from billing.pricing import _euros
 from billing.services import issue_invoices
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
 from extranet.base.models import Season, Site
+from extranet.base.money import euros
 
 
 class Command(BaseCommand):
@@ -100,7 +100,7 @@ class Command(BaseCommand):
             "season": season.label,
             "invoices": ngettext("%(count)d facture", "%(count)d factures", len(invoices))
             % {"count": len(invoices)},
-            "total": _euros(total),
+            "total": euros(total),
             "credits": ngettext("%(count)d avoir", "%(count)d avoirs", len(credits))
             % {"count": len(credits)},
             "unchanged": ngettext(

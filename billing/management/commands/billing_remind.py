@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext, ngettext
 
-from billing.pricing import _euros
 from billing.services import remind_late_families
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
+from extranet.base.money import euros
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 "families": ngettext("%(count)d famille", "%(count)d familles", len(reached))
                 % {"count": len(reached)},
                 "verb": verb,
-                "total": _euros(total),
+                "total": euros(total),
                 "without": ngettext(
                     "%(count)d sans adresse e-mail",
                     "%(count)d sans adresse e-mail",

@@ -1,7 +1,6 @@
 """Template filters and tags of the portal: French phones, dates, amounts, elision, error titles."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms, template
 from django.contrib.messages import ERROR
@@ -9,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext, pgettext
 
-from extranet.base import dates
+from extranet.base import dates, money
 from extranet.base.phones import format_phone
 
 register = template.Library()
@@ -31,13 +30,9 @@ def euros(value) -> str:
     between thousands, a comma before the cents); "€1,234.50" in English."""
     if value in (None, ""):
         return ""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    grouped = f"{int(whole):,}"
     if not (get_language() or "fr").startswith("fr"):
-        return f"{sign}€{grouped}.{cents}"
-    return f"{sign}{grouped.replace(',', ' ')},{cents} €"
+        return money.euros_en(value)
+    return money.euros(value)
 
 
 @register.filter(name="long_datetime", expects_localtime=True)
