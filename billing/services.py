@@ -40,6 +40,7 @@ from billing.models import (
 )
 from billing.payment_models import DirectDebit
 from extranet.base.audit import FieldChange, record_changes
+from extranet.base.background import PDF_QUEUE, enqueue_after_commit
 from extranet.base.emails import send_email
 from extranet.base.errors import DomainError
 from extranet.base.models import PaymentMeans, Season, Site
@@ -165,29 +166,19 @@ def render_and_store_pdf(invoice_id: int) -> InvoicePdf | None:
         return InvoicePdf.objects.get(invoice_id=invoice_id)
 
 
-# The task runner's queue for documents rendered in the background (the worker runs them all).
-PDF_QUEUE = "pdfs"
-
-
 @task(queue_name=PDF_QUEUE)
 def render_invoice_pdf(invoice_id: int) -> bool:
     """The background task: render and store one issued invoice's or credit note's PDF."""
     return render_and_store_pdf(invoice_id) is not None
 
 
-def enqueue_pdf(invoice_id: int) -> bool:
-    """Hand the rendering to the worker; a failure to enqueue loses nothing (the download renders)."""
-    try:
-        render_invoice_pdf.enqueue(invoice_id)
-    except Exception:
-        logger.exception("invoice %s: PDF could not be queued, the first download will render it", invoice_id)
-        return False
-    return True
-
-
 def _render_after_commit(invoice: Invoice, *, render_pdf: bool) -> None:
     if render_pdf:
-        transaction.on_commit(lambda: enqueue_pdf(invoice.pk))
+        enqueue_after_commit(
+            render_invoice_pdf,
+            invoice.pk,
+            failure=f"invoice {invoice.pk}: PDF could not be queued, the first download will render it",
+        )
 
 
 def _email_document(invoice: Invoice, instalments: Sequence[Instalment] | None = None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,11 +99,10 @@ class TeacherCreationForm(forms.ModelForm):
 
 @admin.action(description=_("Envoyer le lien de première connexion"))
 def send_welcome(modeladmin, request, queryset):
-    """One task sends the links after commit: the page answers at once, whatever the number."""
-    teacher_ids = list(queryset.exclude(user__email="").order_by("pk").values_list("pk", flat=True))
-    if teacher_ids:
-        transaction.on_commit(lambda: services.send_teacher_welcomes.enqueue(teacher_ids))
-    modeladmin.message_user(request, sending_message(len(teacher_ids)), messages.SUCCESS)
+    """One task sends the links after commit (``queue_teacher_welcomes``)."""
+    modeladmin.message_user(
+        request, sending_message(services.queue_teacher_welcomes(queryset)), messages.SUCCESS
+    )
 
 
 def sending_message(count: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from django.utils.translation import ngettext
 from django_tasks import task
 
 from extranet.base.audit import diff, record_changes, snapshot
+from extranet.base.background import PDF_QUEUE, enqueue, enqueue_after_commit
 from extranet.base.emails import EMAIL_QUEUE, PasswordLink, send_email
 from extranet.base.errors import DomainError
 from extranet.base.models import Season, Site
@@ -41,11 +41,6 @@ from students.schoolyear_models import (
     TermSystem,
     new_calendar_token,
 )
-
-logger = logging.getLogger(__name__)
-
-# The task queue bulletins are rendered on (settings.TASKS declares it; the worker serves all).
-PDF_QUEUE = "pdfs"
 
 # A family reports absences for the coming year at most.
 ABSENCE_NOTICE_HORIZON = datetime.timedelta(days=365)
@@ -278,15 +273,12 @@ def notify_lesson_change(change_id: int) -> int:
         return _email_families_of_lesson(change.lesson, name, context)
 
 
-def _enqueue_lesson_notification(change_id: int) -> None:
-    try:
-        notify_lesson_change.enqueue(change_id)
-    except Exception:
-        logger.exception("lesson change %s: the families' emails could not be queued", change_id)
-
-
 def _notify_after_commit(change: LessonChange) -> None:
-    transaction.on_commit(lambda: _enqueue_lesson_notification(change.pk))
+    enqueue_after_commit(
+        notify_lesson_change,
+        change.pk,
+        failure=f"lesson change {change.pk}: the families' emails could not be queued",
+    )
 
 
 def cancel_lesson(*, lesson_id: int, actor, reason: str, teacher: Teacher | None = None) -> Lesson:
@@ -713,12 +705,13 @@ def render_term_bulletins(term_id: int, student_ids: list[int] | None = None, re
 
 def enqueue_bulletins(term_id: int, student_ids: list[int] | None = None, *, replace: bool = False) -> bool:
     """Hand a term's bulletins to the worker; a failure to enqueue loses nothing (downloads render)."""
-    try:
-        render_term_bulletins.enqueue(term_id, student_ids, replace)
-    except Exception:
-        logger.exception("term %s: bulletins could not be queued, downloads will render them", term_id)
-        return False
-    return True
+    return enqueue(
+        render_term_bulletins,
+        term_id,
+        student_ids,
+        replace,
+        failure=f"term {term_id}: bulletins could not be queued, downloads will render them",
+    )
 
 
 # --- Teachers ---------------------------------------------------------------------------------
@@ -752,6 +745,17 @@ def send_teacher_welcomes(teacher_ids: list[int]) -> int:
     """The background task of the admin's "Envoyer le lien de première connexion". Returns emails queued."""
     teachers = Teacher.objects.filter(pk__in=teacher_ids).select_related("user", "site").order_by("pk")
     return sum(send_teacher_welcome(teacher=teacher) for teacher in teachers)
+
+
+def queue_teacher_welcomes(teachers) -> int:
+    """Queue one task sending the first-login links of ``teachers`` who have an email, after
+    commit: the page answers at once, whatever the number. Returns how many will be sent."""
+    teacher_ids = list(teachers.exclude(user__email="").order_by("pk").values_list("pk", flat=True))
+    if teacher_ids:
+        enqueue_after_commit(
+            send_teacher_welcomes, teacher_ids, failure="teachers' first-login links could not be queued"
+        )
+    return len(teacher_ids)
 
 
 def create_teacher(
