@@ -1,9 +1,9 @@
 """One form field the Bootstrap 5 way, written in Python: ``{{ form.city.as_bootstrap }}``.
 
 The markup is the one crispy-forms' ``|as_crispy_field`` wrote (same ids, classes, labels, error
-blocks, ``aria-describedby`` and typed values), which a template include per field wrote with
-three template includes and a dozen tags per field: on Famille and Identité that was most of the
-page's time. A form opts in with ``bound_field_class = BootstrapBoundField``.
+blocks, ``aria-describedby`` and typed values), which a template wrote before with three
+includes and a dozen tags per field, and Django's widget templates with one include per option:
+on Famille and Identité that was most of the page's time. A form opts in with ``bound_field_class = BootstrapBoundField``.
 """
 
 from __future__ import annotations
