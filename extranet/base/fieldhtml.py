@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from django import forms
-from django.forms.boundfield import BoundField
+from django.forms.boundfield import BoundField, BoundWidget
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
@@ -124,6 +124,25 @@ def _widget(field: BoundField, kind: str) -> str:
     attrs = {"class": f"{own} {css}" if own else css}
     rendered = _fast_widget(field, attrs)
     return field.as_widget(attrs=attrs) if rendered is None else rendered
+
+
+_CHOICE_INPUT_TEMPLATES = {
+    "django/forms/widgets/checkbox_option.html",
+    "django/forms/widgets/radio_option.html",
+}
+
+
+def choice_tag(choice: BoundWidget) -> SafeString:
+    """``choice.tag()`` (one checkbox or radio of a multiple-choice field) without the template
+    engine: the same ``<input>``."""
+    data = choice.data
+    if choice.template_name not in _CHOICE_INPUT_TEMPLATES:
+        return choice.tag()
+    value = "" if data["value"] is None else f' value="{conditional_escape(data["value"])}"'
+    return _safe(
+        f'<input type="{conditional_escape(data["type"])}" name="{conditional_escape(data["name"])}"'
+        f"{value}{_attrs(data['attrs'])}>"
+    )
 
 
 def _required(field: BoundField) -> str:
