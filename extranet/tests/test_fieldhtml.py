@@ -7,7 +7,7 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import translation
 
-from extranet.base.fieldhtml import BootstrapBoundField
+from extranet.base.fieldhtml import BootstrapBoundField, choice_tag
 from extranet.base.forms import MobileField, PortalFormMixin
 
 LEVELS = [("", "Choisissez"), ("Collège", [("6e", "6e"), ("5e", "5e <b>")]), ("adulte", "Adulte")]
@@ -165,4 +165,26 @@ def test_other_widgets_still_go_through_django():
     assert (
         '<textarea name="information" cols="40" rows="10" class="form-control" id="id_information">\n&lt;script&gt;</textarea>'
         in html
+    )
+
+
+class ChoicesForm(forms.Form):
+    courses = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[(1, "Piano"), (2, 'Chœur <"enfants">')],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    rights = forms.ChoiceField(choices=[("oui", "Oui"), ("<non>", "Non")], widget=forms.RadioSelect)
+
+
+@pytest.mark.parametrize("data", [None, {"courses": ["2"], "rights": "<non>"}], ids=["unbound", "bound"])
+def test_a_choice_checkbox_is_written_as_django_writes_it(data):
+    form = ChoicesForm(data)
+    for name in form.fields:
+        for choice in form[name]:
+            assert choice_tag(choice) == choice.tag()
+    assert (
+        'value="2" class="form-check-input" id="id_courses_1" checked>'
+        in choice_tag(list(form["courses"])[1])
+        or not data
     )
