@@ -183,8 +183,5 @@ def test_a_choice_checkbox_is_written_as_django_writes_it(data):
     for name in form.fields:
         for choice in form[name]:
             assert choice_tag(choice) == choice.tag()
-    assert (
-        'value="2" class="form-check-input" id="id_courses_1" checked>'
-        in choice_tag(list(form["courses"])[1])
-        or not data
-    )
+    ticked = str(choice_tag(list(form["courses"])[1]))
+    assert ticked.endswith(' id="id_courses_1" checked>') is bool(data)
