@@ -82,4 +82,5 @@ def school_record(student: Student, season: Season | None) -> SchoolRecord | Non
 def get_student_or_404(request, student_id, queryset=None) -> Student:
     """One pupil of the family acting in the portal, or 404 (another family's pupil included)."""
     base = queryset if queryset is not None else Student.objects.all()
-    return scoped_or_404(base.for_family(request.family), pk=student_id)
+    # One row by its key: ordered by the key alone, not by the pupils' names (two columns to compile).
+    return scoped_or_404(base.for_family(request.family).order_by("pk"), pk=student_id)
