@@ -13,10 +13,23 @@ from django.utils.translation import ngettext
 from extranet.base.fieldhtml import choice_tag
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
-from students.models import Course, CourseCategory
+from students.models import Course, CourseCategory, Weekday
 
 Kind = ReenrolmentChoice.Kind
 INVALID_COURSE = _("Ce cours ne fait pas partie des cours proposés à cet élève.")
+
+# The day and semester names: Django's get_<field>_display() translates every choice of the
+# field to look one up, for each of the catalogue's courses.
+WEEKDAYS = dict(Weekday.choices)
+SEMESTERS = dict(Course._meta.get_field("semester").choices)
+
+
+def timetable(course: Course) -> str:
+    """``course.timetable`` ("mercredi 14:00–15:00, salle 2"), its day's name translated alone."""
+    if course.weekday is None or course.starts_at is None or course.ends_at is None:
+        return ""
+    text = f"{WEEKDAYS.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
+    return f"{text}, {course.room}" if course.room else text
 
 
 def course_details(course: Course) -> list[str]:
@@ -24,13 +37,13 @@ def course_details(course: Course) -> list[str]:
     details = []
     if course.cycle_id:
         details.append(course.cycle.name)
-    timetable = course.timetable
-    if timetable:
-        details.append(timetable)
+    when = timetable(course)
+    if when:
+        details.append(when)
     if course.teacher_name:
         details.append(course.teacher_name)
     if course.semester:
-        details.append(str(course.get_semester_display()))
+        details.append(str(SEMESTERS.get(course.semester, course.semester)))
     if course.min_age is not None and course.max_age is not None:
         details.append(str(_("%(min)s à %(max)s ans") % {"min": course.min_age, "max": course.max_age}))
     elif course.min_age is not None:

@@ -11,13 +11,17 @@ from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
 
 def family_students(family: Family, *, season: Season | None = None) -> QuerySet[Student]:
-    """The family's pupils, each with ``current_enrolments`` (active courses of ``season``)."""
+    """The family's pupils, each with ``current_enrolments`` (active courses of ``season``, with
+    their course only: the list shows the course names)."""
     students = Student.objects.for_family(family).select_related("civility").order_by("first_name", "pk")
     if season is not None:
         students = students.prefetch_related(
             Prefetch(
                 "enrolments",
-                queryset=active_enrolments().filter(season=season),
+                queryset=Enrolment.objects.active()
+                .filter(season=season)
+                .select_related("course")
+                .order_by("course__discipline__name", "course__name"),
                 to_attr="current_enrolments",
             )
         )

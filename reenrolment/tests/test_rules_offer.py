@@ -89,3 +89,25 @@ def test_the_tab_reads_current_and_past_courses_at_once_and_finds_the_same(ctx, 
     with django_assert_num_queries(0):
         suggested = selectors.suggested_course_ids(pupil, read)
     assert suggested == selectors.suggested_course_ids(pupil, plain)
+
+
+def test_the_course_details_name_the_day_and_semester_as_the_course_does(ctx):
+    import datetime
+
+    from reenrolment.forms import course_details, timetable
+
+    course = ctx.next_course(
+        "Parcours découverte",
+        category=C.DISCOVERY,
+        semester=2,
+        teacher_name="",
+        cycle=None,
+        weekday=None,
+        room="",
+    )
+    assert timetable(course) == course.timetable == ""
+    course.weekday, course.starts_at, course.ends_at = 3, datetime.time(14), datetime.time(15, 30)
+    assert timetable(course) == course.timetable == "mercredi 14:00–15:30"
+    course.room = "Salle 2"
+    assert timetable(course) == course.timetable == "mercredi 14:00–15:30, Salle 2"
+    assert course_details(course)[:2] == [course.timetable, str(course.get_semester_display())]
