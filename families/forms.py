@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from extranet.base.fieldhtml import BootstrapBoundField
 from extranet.base.forms import (
     FrenchEmailField,
     MobileField,
     PhoneField,
     PortalFormMixin,
     PostalCodeField,
+    ReferenceChoiceField,
     VersionField,
 )
 from extranet.base.models import Civility, PaymentMeans, SocioProfessionalCategory
@@ -36,10 +38,12 @@ def socio_professional_choices() -> list:
 class GuardianForm(PortalFormMixin, forms.Form):
     """The guides' identity block, for the guardian who is logged in."""
 
+    bound_field_class = BootstrapBoundField
+
     prefix = "guardian"
 
     version = VersionField()
-    civility = forms.ModelChoiceField(
+    civility = ReferenceChoiceField(
         label=_("Civilité"), queryset=Civility.objects.order_by("order"), empty_label=_("Choisissez")
     )
     last_name = forms.CharField(
@@ -128,6 +132,8 @@ class GuardianForm(PortalFormMixin, forms.Form):
 class FamilyBillingForm(PortalFormMixin, forms.Form):
     """Mode de facturation (1, 3 or 8 instalments) and payment means of the household."""
 
+    bound_field_class = BootstrapBoundField
+
     prefix = "family"
 
     version = VersionField()
@@ -138,7 +144,7 @@ class FamilyBillingForm(PortalFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choisissez le mode de facturation.")},
     )
-    payment_means = forms.ModelChoiceField(
+    payment_means = ReferenceChoiceField(
         label=_("Moyen de paiement"),
         queryset=PaymentMeans.objects.order_by("order"),
         widget=forms.RadioSelect,

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import NamedTuple
+
 from django import forms
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from extranet.base.fieldhtml import choice_tag
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
-from students.models import Course, CourseCategory
+from students.models import Course, CourseCategory, Weekday
 
 Kind = ReenrolmentChoice.Kind
 INVALID_COURSE = _("Ce cours ne fait pas partie des cours proposés à cet élève.")
+
+# The day and semester names: Django's get_<field>_display() translates every choice of the
+# field to look one up, for each of the catalogue's courses.
+WEEKDAYS = dict(Weekday.choices)
+SEMESTERS = dict(Course._meta.get_field("semester").choices)
+
+
+def timetable(course: Course) -> str:
+    """``course.timetable`` ("mercredi 14:00–15:00, salle 2"), its day's name translated alone."""
+    if course.weekday is None or course.starts_at is None or course.ends_at is None:
+        return ""
+    text = f"{WEEKDAYS.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
+    return f"{text}, {course.room}" if course.room else text
 
 
 def course_details(course: Course) -> list[str]:
@@ -19,12 +37,13 @@ def course_details(course: Course) -> list[str]:
     details = []
     if course.cycle_id:
         details.append(course.cycle.name)
-    if course.timetable:
-        details.append(course.timetable)
+    when = timetable(course)
+    if when:
+        details.append(when)
     if course.teacher_name:
         details.append(course.teacher_name)
     if course.semester:
-        details.append(str(course.get_semester_display()))
+        details.append(str(SEMESTERS.get(course.semester, course.semester)))
     if course.min_age is not None and course.max_age is not None:
         details.append(str(_("%(min)s à %(max)s ans") % {"min": course.min_age, "max": course.max_age}))
     elif course.min_age is not None:
@@ -43,6 +62,17 @@ def course_details(course: Course) -> list[str]:
         else:
             details.append(str(_("complet : liste d'attente")))
     return details
+
+
+class Checkbox(NamedTuple):
+    """One course's checkbox as the template writes it: ``{{ widget.tag }}``, ``{{ widget.id_for_label }}``."""
+
+    tag: SafeString
+    id_for_label: str
+
+
+def _checkboxes(field: forms.BoundField) -> dict[str, Checkbox]:
+    return {str(w.data["value"]): Checkbox(choice_tag(w), w.id_for_label) for w in field}
 
 
 class ReenrolmentForm(forms.Form):
@@ -106,11 +136,13 @@ class ReenrolmentForm(forms.Form):
 
     def continuation_rows(self) -> list[tuple]:
         """One row per current course: (continuation, its checkbox or None when nothing follows)."""
-        widgets = {str(w.data["value"]): w for w in self["continued"]}
+        widgets = _checkboxes(self["continued"])
         return [(c, widgets.get(str(c.enrolment.pk))) for c in self.offer.continuations]
 
+    @cached_property
     def _wish_rows(self) -> list[tuple]:
-        widgets = {str(w.data["value"]): w for w in self["wishes"]}
+        """(course, its details, its checkbox) for each wishable course, computed once for both groups."""
+        widgets = _checkboxes(self["wishes"])
         return [
             (course, course_details(course), widgets[str(course.pk)])
             for course in self.offer.wishable_courses
@@ -125,7 +157,7 @@ class ReenrolmentForm(forms.Form):
         [(category label, [(course, details, checkbox)])]."""
         order = {value: index for index, (value, _label) in enumerate(CourseCategory.choices)}
         labels = dict(CourseCategory.choices)
-        rows = [row for row in self._wish_rows() if self._is_suggested(row[0])]
+        rows = [row for row in self._wish_rows if self._is_suggested(row[0])]
         poles = {course.pole_id for course, _details, _widget in rows}
         groups: dict[str, list] = {}
         for course, details, widget in sorted(rows, key=lambda row: order.get(row[0].category, len(order))):
@@ -138,7 +170,7 @@ class ReenrolmentForm(forms.Form):
         """The rest of the catalogue, by pôle then kind of course: [(pole, [(label, [(course, details, checkbox)])])]."""
         labels = dict(CourseCategory.choices)
         groups: list[tuple] = []
-        for course, details, widget in self._wish_rows():
+        for course, details, widget in self._wish_rows:
             if self._is_suggested(course):
                 continue
             if not groups or groups[-1][0] != course.pole:

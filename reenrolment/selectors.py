@@ -130,6 +130,8 @@ class ReenrolmentOffer:
     continuations: list[Continuation]
     catalogue: list[Course]
     courses_by_id: dict[int, Course] = field(default_factory=dict)
+    # What past_courses() tells, when the offer was read with_past.
+    past: tuple[set[int], bool] | None = None
 
     @property
     def continuation_by_enrolment(self) -> dict[int, Continuation]:
@@ -152,47 +154,76 @@ def current_enrolments(student: Student) -> QuerySet[Enrolment]:
     )
 
 
+def _current_and_past(student: Student, season) -> tuple[list[Enrolment], tuple[set[int], bool]]:
+    """current_enrolments() and past_courses() from one read of the pupil's enrolments."""
+    enrolments = list(
+        Enrolment.objects.filter(student=student)
+        .filter(Q(season__is_current=True) | Q(season__starts_on__lt=season.starts_on))
+        .select_related("course__discipline", "course__cycle", "course__pole", "season")
+        .order_by("course__discipline__name", "course__name", "pk")
+    )
+    current = [e for e in enrolments if e.status == Enrolment.Status.ACTIVE and e.season.is_current]
+    past = _past_of(
+        (e.course.discipline_id, e.course.category, e.course.discipline.is_dance)
+        for e in enrolments
+        if e.season.starts_on < season.starts_on
+    )
+    return current, past
+
+
 def reenrolment_offer(
-    student: Student, window: ReenrolmentWindow, *, with_seats: bool = True
+    student: Student, window: ReenrolmentWindow, *, with_seats: bool = True, with_past: bool = False
 ) -> ReenrolmentOffer:
-    """Current courses with their next-season follow-up, and the catalogue. Two queries."""
+    """Current courses with their next-season follow-up, and the catalogue. Two queries;
+    ``with_past`` also reads the pupil's past courses (for suggested_course_ids) in the second."""
     courses = list(catalogue(window, with_seats=with_seats))
     follow_up: dict[int, Course] = {}
     for course in courses:
         if course.continues_id is not None:
             follow_up.setdefault(course.continues_id, course)
+    if with_past:
+        current, past = _current_and_past(student, window.season)
+    else:
+        current, past = current_enrolments(student), None
     continuations = [
         Continuation(enrolment=enrolment, next_course=follow_up.get(enrolment.course_id))
-        for enrolment in current_enrolments(student)
+        for enrolment in current
     ]
     return ReenrolmentOffer(
         window=window,
         continuations=continuations,
         catalogue=courses,
         courses_by_id={course.pk: course for course in courses},
+        past=past,
     )
+
+
+def _past_of(rows) -> tuple[set[int], bool]:
+    """(discipline, category, is dance) rows -> the disciplines, and whether one was an instrument."""
+    disciplines: set[int] = set()
+    played = False
+    for discipline, category, is_dance in rows:
+        disciplines.add(discipline)
+        played = played or (category in {CourseCategory.INSTRUMENT, CourseCategory.ADULT} and not is_dance)
+    return disciplines, played
 
 
 def past_courses(student: Student, season) -> tuple[set[int], bool]:
     """Disciplines the pupil followed here before ``season``, and whether one was a music
     instrument course (the rules' "non débutant"). One query."""
-    rows = list(
+    return _past_of(
         Enrolment.objects.filter(student=student, season__starts_on__lt=season.starts_on)
         .values_list("course__discipline_id", "course__category", "course__discipline__is_dance")
         .distinct()
     )
-    played = any(
-        category in {CourseCategory.INSTRUMENT, CourseCategory.ADULT} and not is_dance
-        for _discipline, category, is_dance in rows
-    )
-    return {discipline for discipline, _category, _dance in rows}, played
 
 
 def suggested_course_ids(student: Student, offer: ReenrolmentOffer) -> set[int]:
     """The wishable courses the rules allow this pupil (age, level, pôle): offered first, the
-    others behind "Autres cours". One query (the pupil's past courses)."""
+    others behind "Autres cours". No query when the offer was read with_past, else one (the
+    pupil's past courses)."""
     season = offer.window.season
-    past_disciplines, played_instrument = past_courses(student, season)
+    past_disciplines, played_instrument = offer.past or past_courses(student, season)
     poles = {c.next_course.pole_id for c in offer.continuations if c.next_course is not None}
     poles |= {c.enrolment.course.pole_id for c in offer.continuations}
     pole_id = poles.pop() if len(poles) == 1 else None

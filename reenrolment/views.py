@@ -36,7 +36,7 @@ def student_reenrolment(request, student_id):
     editable = dossier is None or dossier.state in selectors.EDITABLE_STATES
     form = offer = None
     if phase == selectors.OPEN and editable:
-        offer = selectors.reenrolment_offer(student, window)
+        offer = selectors.reenrolment_offer(student, window, with_past=True)
         suggested = selectors.suggested_course_ids(student, offer)
         if request.method == "POST":
             form, finished, current = _save(

@@ -8,12 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from extranet.base.fieldhtml import BootstrapBoundField
 from extranet.base.forms import (
     FrenchEmailField,
     MobileField,
     PhoneField,
     PortalFormMixin,
     PostalCodeField,
+    ReferenceChoiceField,
     VersionField,
 )
 from extranet.base.models import Civility, SchoolLevel
@@ -30,8 +32,10 @@ CONTACT_REQUIRED = ("postal_code", "city")
 class StudentIdentityForm(PortalFormMixin, forms.Form):
     """Identité: birth, contact (or the guardian's), school for the coming season, image rights."""
 
+    bound_field_class = BootstrapBoundField
+
     version = VersionField()
-    civility = forms.ModelChoiceField(
+    civility = ReferenceChoiceField(
         label=_("Civilité"),
         queryset=Civility.objects.order_by("order"),
         required=False,
@@ -69,7 +73,7 @@ class StudentIdentityForm(PortalFormMixin, forms.Form):
         required=False,
         help_text=_("Laissez vide pour un élève adulte."),
     )
-    school_level = forms.ModelChoiceField(
+    school_level = ReferenceChoiceField(
         label=_("Niveau scolaire"),
         queryset=SchoolLevel.objects.order_by("order"),
         empty_label=_("Choisissez le niveau"),

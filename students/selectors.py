@@ -11,13 +11,17 @@ from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
 
 def family_students(family: Family, *, season: Season | None = None) -> QuerySet[Student]:
-    """The family's pupils, each with ``current_enrolments`` (active courses of ``season``)."""
+    """The family's pupils, each with ``current_enrolments`` (active courses of ``season``, with
+    their course only: the list shows the course names)."""
     students = Student.objects.for_family(family).select_related("civility").order_by("first_name", "pk")
     if season is not None:
         students = students.prefetch_related(
             Prefetch(
                 "enrolments",
-                queryset=active_enrolments().filter(season=season),
+                queryset=Enrolment.objects.active()
+                .filter(season=season)
+                .select_related("course")
+                .order_by("course__discipline__name", "course__name"),
                 to_attr="current_enrolments",
             )
         )
@@ -82,4 +86,5 @@ def school_record(student: Student, season: Season | None) -> SchoolRecord | Non
 def get_student_or_404(request, student_id, queryset=None) -> Student:
     """One pupil of the family acting in the portal, or 404 (another family's pupil included)."""
     base = queryset if queryset is not None else Student.objects.all()
-    return scoped_or_404(base.for_family(request.family), pk=student_id)
+    # One row by its key: ordered by the key alone, not by the pupils' names (two columns to compile).
+    return scoped_or_404(base.for_family(request.family).order_by("pk"), pk=student_id)

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,26 @@ class FrenchEmailField(forms.EmailField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email"}))
         super().__init__(**kwargs)
+
+
+class _ReferenceChoiceIterator(ModelChoiceIterator):
+    """Reads the field's queryset once per form (a plain SELECT, kept), not through a server-side
+    cursor each time the choices are walked."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A choice among a short reference list (civilités, moyens de paiement, niveaux scolaires)."""
+
+    iterator = _ReferenceChoiceIterator
 
 
 class PortalFormMixin:

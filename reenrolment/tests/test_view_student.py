@@ -310,9 +310,9 @@ def test_the_tab_query_count_is_pinned(client, ctx, django_assert_num_queries):
     post(client, ctx)
     client.get(ctx.url)
     # session, user, guardian with its family, pupil, windows, dossier + choices + history,
-    # catalogue, current courses, past courses (for the courses the rules allow; the session
-    # is not written back within a minute).
-    _page_queries(client, ctx.url, django_assert_num_queries, 11)
+    # catalogue, current and past courses in one read (for the courses the rules allow; the
+    # session is not written back within a minute).
+    _page_queries(client, ctx.url, django_assert_num_queries, 10)
 
 
 def test_a_closed_window_page_does_not_load_the_catalogue(client, ctx, django_assert_num_queries):

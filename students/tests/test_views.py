@@ -82,6 +82,28 @@ def test_identity_shows_the_pupil_tabs_with_identity_marked_current(client):
     )
 
 
+def test_each_pupil_tab_links_to_its_own_url(client):
+    # templates/students/_tabs.html writes the tabs' URLs from the Identité one.
+    seasons()
+    family, _guardian = logged_in_family(client)
+    student = StudentFactory(family=family)
+
+    page = client.get(reverse("students:repertoire", args=[student.pk])).content.decode()
+
+    tabs = {
+        "Identité": "students:identity",
+        "Cours": "students:courses",
+        "Planning": "students:planning",
+        "Suivi": "students:suivi",
+        "Historique": "students:history",
+        "Répertoire": "students:repertoire",
+        "Réinscription": "reenrolment:student",
+        "Documents fournis": "documents:student",
+    }
+    for label, name in tabs.items():
+        assert f'href="{reverse(name, args=[student.pk])}">{label}</a>' in page, label
+
+
 def test_identity_marks_the_guide_required_fields_in_colour_and_text(client):
     seasons()
     family, _guardian = logged_in_family(client)

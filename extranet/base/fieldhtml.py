@@ -1,0 +1,246 @@
+"""One form field the Bootstrap 5 way, written in Python: ``{{ form.city.as_bootstrap }}``.
+
+The markup is the one crispy-forms' ``|as_crispy_field`` wrote (same ids, classes, labels, error
+blocks, ``aria-describedby`` and typed values), which a template wrote before with three
+includes and a dozen tags per field, and Django's widget templates with one include per option:
+on Famille and Identité that was most of the page's time. A form opts in with ``bound_field_class = BootstrapBoundField``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from django import forms
+from django.forms.boundfield import BoundField, BoundWidget
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+
+
+def conditional_escape(value) -> str:
+    """django.utils.html.conditional_escape without its lazy-argument wrappers (the same text)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _safe(markup: str) -> SafeString:
+    """Markup written in this module: every value in it went through conditional_escape (or is
+    Django's own rendering of a widget, or a help text of ours, which is HTML on purpose)."""
+    return mark_safe(markup)  # noqa: S308
+
+
+def field_kind(field: BoundField) -> str:
+    """ "checkbox", "radio", "select" or "input": how the field is laid out."""
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    if input_type == "checkbox" and not getattr(widget, "allow_multiple_selected", False):
+        return "checkbox"
+    if input_type == "radio":
+        return "radio"
+    if isinstance(widget, forms.Select):
+        return "select"
+    return "input"
+
+
+_BOOTSTRAP_CLASS = {"checkbox": "form-check-input", "select": "form-select", "input": "form-control"}
+
+# Django's widget templates that _widget writes itself, with the same output (for a select,
+# Django renders one template per option: the school levels, the PCS list).
+_INPUT_TEMPLATES = {
+    f"django/forms/widgets/{name}.html"
+    for name in ("input", "text", "email", "date", "number", "tel", "checkbox", "hidden")
+}
+_SELECT_TEMPLATE = "django/forms/widgets/select.html"
+_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html: `` name="value"``, a bare name for True, nothing for False."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _options(widget: forms.Select, value) -> str:
+    """ChoiceWidget.optgroups and select_option.html in one loop: the first matching choice is
+    selected (all of them for a multiple select)."""
+    value = widget.format_value(value)
+    multiple = widget.allow_multiple_selected
+    has_selected = False
+    parts = []
+    for option_value, option_label in widget.choices:
+        if option_value is None:
+            option_value = ""
+        grouped = isinstance(option_label, (list, tuple))
+        if grouped:
+            parts.append(f'\n  <optgroup label="{conditional_escape(option_value)}">')
+        for subvalue, sublabel in option_label if grouped else ((option_value, option_label),):
+            selected = (not has_selected or multiple) and str(subvalue) in value
+            has_selected |= selected
+            parts.append(
+                f'\n  <option value="{conditional_escape(subvalue)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(sublabel)}</option>"
+            )
+        if grouped:
+            parts.append("\n  </optgroup>")
+    return "".join(parts)
+
+
+def _fast_widget(field: BoundField, attrs: dict) -> str | None:
+    """``field.as_widget(attrs=attrs)`` for plain inputs and selects, without the template
+    engine; None for any other widget."""
+    widget = field.field.widget
+    select = widget.template_name == _SELECT_TEMPLATE and widget.option_template_name == _OPTION_TEMPLATE
+    if not (select or widget.template_name in _INPUT_TEMPLATES) or field.field.localize:
+        return None
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    name = conditional_escape(field.html_name)
+    if select:
+        attrs = widget.build_attrs(widget.attrs, attrs)
+        if widget.allow_multiple_selected:
+            attrs["multiple"] = True
+        return f'<select name="{name}"{_attrs(attrs)}>{_options(widget, field.value())}\n</select>'
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    value = "" if context["value"] is None else f' value="{conditional_escape(context["value"])}"'
+    return (
+        f'<input type="{conditional_escape(context["type"])}" name="{name}"{value}{_attrs(context["attrs"])}>'
+    )
+
+
+def _widget(field: BoundField, kind: str) -> str:
+    """The widget with Bootstrap's class (and ``is-invalid`` when the field has errors)."""
+    css = _BOOTSTRAP_CLASS[kind]
+    if field.errors:
+        css += " is-invalid"
+    own = field.field.widget.attrs.get("class")
+    attrs = {"class": f"{own} {css}" if own else css}
+    rendered = _fast_widget(field, attrs)
+    return field.as_widget(attrs=attrs) if rendered is None else rendered
+
+
+_CHOICE_INPUT_TEMPLATES = {
+    "django/forms/widgets/checkbox_option.html",
+    "django/forms/widgets/radio_option.html",
+}
+
+
+def choice_tag(choice: BoundWidget) -> SafeString:
+    """``choice.tag()`` (one checkbox or radio of a multiple-choice field) without the template
+    engine: the same ``<input>``."""
+    data = choice.data
+    if choice.template_name not in _CHOICE_INPUT_TEMPLATES:
+        return choice.tag()
+    value = "" if data["value"] is None else f' value="{conditional_escape(data["value"])}"'
+    return _safe(
+        f'<input type="{conditional_escape(data["type"])}" name="{conditional_escape(data["name"])}"'
+        f"{value}{_attrs(data['attrs'])}>"
+    )
+
+
+def _required(field: BoundField) -> str:
+    return " requiredField" if field.field.required else ""
+
+
+def _errors(field: BoundField, errors) -> str:
+    """The error block under the widget (``id="<field id>_error"``, which aria-describedby names)."""
+    if not errors:
+        return "\n"
+    auto_id = conditional_escape(field.auto_id)
+    lines = "".join(
+        f'\n<p id="error_{number}_{auto_id}"><strong>{conditional_escape(error)}</strong></p>'
+        for number, error in enumerate(errors, start=1)
+    )
+    return f'<div id="{conditional_escape(errors.field_id)}_error" class="invalid-feedback">{lines}\n</div>\n'
+
+
+def _help_text(field: BoundField) -> str:
+    if not field.help_text:
+        return "\n"
+    # The help texts are ours (gettext), written as HTML on purpose: not escaped.
+    ident = f'id="{conditional_escape(field.auto_id)}_helptext" ' if field.auto_id else ""
+    return f'<div {ident}class="form-text">{field.help_text}</div>\n'
+
+
+def _css(field: BoundField) -> str:
+    classes = field.css_classes()
+    return f" {conditional_escape(classes)}" if classes else ""
+
+
+def _radios(field: BoundField, errors) -> str:
+    invalid = " is-invalid" if errors else ""
+    name = conditional_escape(field.html_name)
+    options = list(field)
+    parts = ["<div>\n"]
+    for index, option in enumerate(options, start=1):
+        data = option.data
+        attrs = _attrs(data["attrs"])
+        parts.append(
+            f'<div class="form-check">\n<input type="{conditional_escape(data["type"])}" '
+            f'class="form-check-input{invalid}" name="{name}" value="{conditional_escape(str(data["value"]))}"{attrs}>\n'
+            f'<label for="{conditional_escape(option.id_for_label)}" class="form-check-label">'
+            f"{conditional_escape(str(option.choice_label))}</label>\n"
+            f"{_errors(field, errors) if index == len(options) else ''}\n</div>"
+        )
+    parts.append("\n</div>\n")
+    parts.append(_help_text(field))
+    return "".join(parts)
+
+
+def render_field(field: BoundField) -> SafeString:
+    """The field's label, widget, errors and help text, in Bootstrap 5 markup."""
+    if field.is_hidden:
+        return _safe(f"{field}\n")
+    kind = field_kind(field)
+    errors = field.errors
+    auto_id = conditional_escape(field.auto_id)
+    label = conditional_escape(field.label) if field.label else ""
+    if kind == "checkbox":
+        return _safe(
+            f'<div class="mb-3">\n<div id="div_{auto_id}" class="form-check{_css(field)}">\n'
+            f"{_widget(field, kind)}\n"
+            f'<label for="{conditional_escape(field.id_for_label)}" class="form-check-label{_required(field)}">'
+            f"{label}</label>\n"
+            f"{_errors(field, errors)}{_help_text(field)}\n</div>\n</div>\n"
+        )
+    parts = [f'<div id="div_{auto_id}" class="mb-3{_css(field)}">\n']
+    fieldset = field.use_fieldset
+    if fieldset:
+        described = field.aria_describedby
+        described = f' aria-describedby="{conditional_escape(described)}"' if described else ""
+        parts.append(
+            f'<fieldset{described}>\n<legend class="form-label{_required(field)} fs-6">{label}</legend>'
+        )
+    elif field.label:
+        for_id = field.id_for_label
+        for_id = f' for="{conditional_escape(for_id)}"' if for_id else ""
+        parts.append(f'\n<label{for_id} class="form-label{_required(field)}">{label}</label>')
+    parts.append("\n")
+    if kind == "radio":
+        parts.append(_radios(field, errors))
+    else:
+        parts.append(f"{_widget(field, kind)}\n{_errors(field, errors)}{_help_text(field)}")
+    parts.append("\n</fieldset>\n</div>\n" if fieldset else "\n\n</div>\n")
+    return _safe("".join(parts))
+
+
+class BootstrapBoundField(BoundField):
+    """A bound field that writes itself the Bootstrap way: ``{{ form.city.as_bootstrap }}``."""
+
+    def as_bootstrap(self) -> SafeString:
+        return render_field(self)
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        """``{{ form.version }}`` and the other plain widgets, written without the template engine."""
+        if widget is None and not only_initial:
+            rendered = _fast_widget(self, attrs or {})
+            if rendered is not None:
+                return _safe(rendered)
+        return super().as_widget(widget, attrs, only_initial)
