@@ -27,6 +27,7 @@ from billing.models import Invoice, InvoiceLine, Payment
 from billing.payment_errors import PaymentError
 from billing.payment_models import DebitReject, DirectDebit, RefundRequest
 from extranet.base.emails import send_email
+from extranet.base.money import euros
 from families.selectors import family_emails
 
 Reason = DebitReject.Reason
@@ -117,8 +118,8 @@ def request_refund(*, invoice: Invoice, amount: Decimal, reason: str, actor) -> 
         refundable = received_on_invoice(locked) - pending
         if amount > refundable:
             raise PaymentError(
-                _("Au plus %(amount)s € peuvent être remboursés sur cette facture.")
-                % {"amount": f"{refundable:.2f}"},
+                _("Au plus %(amount)s peuvent être remboursés sur cette facture.")
+                % {"amount": euros(refundable)},
                 field="amount",
             )
         return RefundRequest.objects.create(
@@ -149,8 +150,8 @@ def settle_refund(*, refund: RefundRequest, actor) -> RefundRequest:
                 left -= take
         if left > 0:
             raise PaymentError(
-                _("Les lignes de la facture %(number)s ne suffisent pas pour un avoir de %(amount)s €.")
-                % {"number": locked.invoice.number, "amount": f"{locked.amount:.2f}"}
+                _("Les lignes de la facture %(number)s ne suffisent pas pour un avoir de %(amount)s.")
+                % {"number": locked.invoice.number, "amount": euros(locked.amount)}
             )
         try:
             credit_note = services.cancel_invoice(
