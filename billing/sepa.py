@@ -12,6 +12,11 @@ Sequence types: OOFF for a one-off mandate, FRST for the first debit of a recurr
 and is not sent: a mandate simply stops being used, or is revoked.
 Families that should be debited but cannot be (no mandate in force, not pre-notified, a reject
 that must not be re-presented) are listed, never silently skipped.
+
+Then the money: a presented debit nobody rejected is recorded as collected once the site's
+settlement delay is past (``settle_direct_debits``, ``billing_sepa_settle``; 5 TARGET business
+days by default, the return period of the debtor's bank), or by hand from the bank statement
+(``record_collection``); it becomes a payment. A return after that is ``rejects.record_return``.
 """
 
 from __future__ import annotations
