@@ -54,6 +54,7 @@ class BillingSettingsAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
             {"fields": ["change_rule", "cutoff_month", "cutoff_day", "reduced_percent"]},
         ),
         (_("Imprimé sur les factures"), {"fields": ["payable_to", "payment_instructions", "legal_mentions"]}),
+        (_("Prélèvements SEPA"), {"fields": ["sepa_settlement_days"]}),
     ]
 
 
@@ -553,7 +554,8 @@ def accounting_csv(*, site: Site, start, end) -> HttpResponse:
         invoice = payment.instalment.invoice
         rows.append(
             [
-                gettext("paiement"),
+                # A negative payment takes one back (a direct debit returned after collection).
+                gettext("paiement") if payment.amount > 0 else gettext("reprise de paiement"),
                 payment.received_on,
                 "",
                 invoice.number,

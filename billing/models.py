@@ -85,6 +85,16 @@ class BillingSettings(models.Model):
         default=Decimal("50"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    sepa_settlement_days = models.PositiveSmallIntegerField(
+        _("délai d'encaissement des prélèvements (jours ouvrés)"),
+        default=5,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Jours ouvrés bancaires après la date de prélèvement au bout desquels un prélèvement non "
+            "rejeté est enregistré comme encaissé (billing_sepa_settle). 5 : le délai de retour de la "
+            "banque du débiteur."
+        ),
+    )
     payable_to = models.CharField(
         _("ordre des chèques"), max_length=150, blank=True, help_text=_("Par exemple : Trésor public.")
     )
@@ -442,7 +452,7 @@ class Receipt(models.Model):
 
 
 class Payment(models.Model):
-    """Money received for an instalment."""
+    """Money received for an instalment; negative, money taken back (see ``PaymentReversal``)."""
 
     instalment = models.ForeignKey(
         Instalment, on_delete=models.PROTECT, related_name="payments", verbose_name=_("échéance")
@@ -475,7 +485,8 @@ class Payment(models.Model):
         verbose_name = _("paiement")
         verbose_name_plural = _("paiements")
         ordering = ["-received_on"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="payment_positive")]
+        # A negative payment is a reversal entry (``PaymentReversal``): money the bank took back.
+        constraints = [models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="payment_not_zero")]
 
     def __str__(self) -> str:
         return f"{self.amount} €"

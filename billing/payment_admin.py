@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from billing import mandates, payment_selectors, rejects
+from billing import mandates, payment_selectors, rejects, sepa
 from billing.admin import MandateAdmin
 from billing.iban import mask_iban
 from billing.models import Mandate, Payment
@@ -36,6 +36,7 @@ from billing.payment_models import (
     OnlineTransaction,
     OnlineTransactionLine,
     PaymentNotification,
+    PaymentReversal,
     RefundRequest,
 )
 from billing.payment_selectors import with_outstanding
@@ -195,18 +196,31 @@ class RejectedFilter(admin.SimpleListFilter):
     parameter_name = "rejected"
 
     def lookups(self, request, model_admin):
-        return [("1", _("rejetés")), ("0", _("présentés"))]
+        return [
+            ("1", _("rejetés")),
+            ("0", _("présentés")),
+            ("collected", _("encaissés")),
+            ("returned", _("retournés après encaissement")),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(state=DirectDebit.State.REJECTED)
-        if self.value() == "0":
-            return queryset.filter(state=DirectDebit.State.PRESENTED)
+        states = {
+            "1": DirectDebit.State.REJECTED,
+            "0": DirectDebit.State.PRESENTED,
+            "collected": DirectDebit.State.COLLECTED,
+            "returned": DirectDebit.State.RETURNED,
+        }
+        if self.value() in states:
+            return queryset.filter(state=states[self.value()])
         return queryset
 
 
 @admin.register(DirectDebit)
 class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The debits of the site's files. A presented debit becomes a payment once the bank has
+    settled it (``billing_sepa_settle`` after the site's delay, or the action here from the bank
+    statement); a reject before that, a return after it, are recorded from the "rejet" column."""
+
     list_display = (
         "end_to_end_id",
         "collection_date",
@@ -226,6 +240,7 @@ class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "instalment__invoice__family__name",
     )
     date_hierarchy = "collection_date"
+    actions = ["record_collection"]
 
     @admin.display(description=_("famille"), ordering="instalment__invoice__family__name")
     def family(self, debit: DirectDebit):
@@ -233,12 +248,35 @@ class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.display(description=_("rejet"))
     def reject_link(self, debit: DirectDebit) -> str:
-        if debit.state != DirectDebit.State.PRESENTED:
+        if debit.state == DirectDebit.State.PRESENTED:
+            url, label = "admin:billing_directdebit_reject", gettext("Enregistrer un rejet")
+        elif debit.state == DirectDebit.State.COLLECTED:
+            url, label = "admin:billing_directdebit_return", gettext("Enregistrer un retour")
+        else:
             return "—"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:billing_directdebit_reject", args=[debit.pk]),
-            gettext("Enregistrer un rejet"),
+        return format_html('<a href="{}">{}</a>', reverse(url, args=[debit.pk]), label)
+
+    def has_collect_permission(self, request) -> bool:
+        return request.user.has_perm("billing.add_payment")
+
+    @admin.action(
+        description=_("Enregistrer l'encaissement des prélèvements choisis (relevé de la banque)"),
+        permissions=["collect"],
+    )
+    def record_collection(self, request, queryset):
+        run_bulk_action(
+            request,
+            queryset.order_by("collection_date", "pk"),
+            lambda debit: sepa.record_collection(direct_debit=debit, actor=request.user),
+            done_message=lambda count: (
+                ngettext(
+                    "%(count)d prélèvement enregistré comme encaissé : il compte désormais comme un paiement.",
+                    "%(count)d prélèvements enregistrés comme encaissés : ils comptent désormais comme des paiements.",
+                    count,
+                )
+                % {"count": count}
+            ),
+            name=lambda debit: debit.end_to_end_id,
         )
 
     def get_urls(self):
@@ -248,19 +286,32 @@ class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
                 self.admin_site.admin_view(self.reject_view),
                 name="billing_directdebit_reject",
             ),
+            path(
+                "<int:pk>/retour/",
+                self.admin_site.admin_view(self.return_view),
+                name="billing_directdebit_return",
+            ),
             *super().get_urls(),
         ]
 
     def reject_view(self, request, pk: int):
+        return self._r_transaction_view(request, pk, after_collection=False)
+
+    def return_view(self, request, pk: int):
+        return self._r_transaction_view(request, pk, after_collection=True)
+
+    def _r_transaction_view(self, request, pk: int, *, after_collection: bool):
+        """A reject (before the debit was recorded as collected) or a return (after)."""
         debit = self.get_object(request, str(pk))
         if debit is None:
             raise Http404
         if not request.user.has_perm("billing.add_debitreject"):
             raise PermissionDenied
+        write = rejects.record_return if after_collection else rejects.record_reject
         form = RejectForm(request.POST or None, initial={"returned_on": timezone.localdate()})
         if request.method == "POST" and form.is_valid():
             try:
-                rejects.record_reject(
+                write(
                     direct_debit=debit,
                     reason=form.cleaned_data["reason"],
                     returned_on=form.cleaned_data["returned_on"],
@@ -270,29 +321,108 @@ class DirectDebitAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
             except PaymentError as error:
                 form.add_error(None, error.message)
             else:
-                self.message_user(
-                    request,
-                    gettext("Rejet enregistré : l'échéance est de nouveau due et la famille est prévenue."),
-                    messages.SUCCESS,
+                done = (
+                    gettext(
+                        "Retour enregistré : le paiement est repris, l'échéance est de nouveau due "
+                        "et la famille est prévenue."
+                    )
+                    if after_collection
+                    else gettext(
+                        "Rejet enregistré : l'échéance est de nouveau due et la famille est prévenue."
+                    )
                 )
+                self.message_user(request, done, messages.SUCCESS)
                 return redirect("admin:billing_directdebit_changelist")
+        title = (
+            gettext("Retour après encaissement du prélèvement %(reference)s")
+            if after_collection
+            else gettext("Rejet du prélèvement %(reference)s")
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": debit,
-            "title": gettext("Rejet du prélèvement %(reference)s") % {"reference": debit.end_to_end_id},
+            "title": title % {"reference": debit.end_to_end_id},
             "form": form,
             "debit": debit,
         }
-        return TemplateResponse(request, "billing/payments/admin_reject.html", context)
+        template = (
+            "billing/payments/admin_return.html" if after_collection else "billing/payments/admin_reject.html"
+        )
+        return TemplateResponse(request, template, context)
+
+
+class PaymentReversalInline(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = PaymentReversal
+    fields = ("payment", "entry", "reason", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("paiements repris")
+
+
+class AfterCollectionFilter(admin.SimpleListFilter):
+    title = _("après encaissement")
+    parameter_name = "after_collection"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("oui (retour)")), ("0", _("non (rejet)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(direct_debit__state=DirectDebit.State.RETURNED)
+        if self.value() == "0":
+            return queryset.exclude(direct_debit__state=DirectDebit.State.RETURNED)
+        return queryset
 
 
 @admin.register(DebitReject)
 class DebitRejectAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("direct_debit", "reason", "returned_on", "represent", "recorded_by", "recorded_at")
-    list_filter = ("reason", "represent", "direct_debit__export__site")
-    list_select_related = ("direct_debit", "recorded_by")
+    list_display = (
+        "direct_debit",
+        "family",
+        "amount",
+        "reason",
+        "after_collection",
+        "returned_on",
+        "represent",
+        "recorded_by",
+        "recorded_at",
+    )
+    list_filter = (AfterCollectionFilter, "reason", "represent", "direct_debit__export__site")
+    list_select_related = ("direct_debit__instalment__invoice__family", "recorded_by")
     date_hierarchy = "returned_on"
+    inlines = [PaymentReversalInline]
+
+    @admin.display(description=_("famille"), ordering="direct_debit__instalment__invoice__family__name")
+    def family(self, reject: DebitReject):
+        return reject.direct_debit.instalment.invoice.family
+
+    @admin.display(description=_("montant"), ordering="direct_debit__amount")
+    def amount(self, reject: DebitReject) -> str:
+        return euros(reject.direct_debit.amount)
+
+    @admin.display(description=_("après encaissement"), boolean=True)
+    def after_collection(self, reject: DebitReject) -> bool:
+        return reject.direct_debit.state == DirectDebit.State.RETURNED
+
+
+@admin.register(PaymentReversal)
+class PaymentReversalAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Payments taken back (a direct debit returned after collection): each one an entry of its
+    own, a negative payment on the same instalment; the payment itself is never edited."""
+
+    list_display = ("recorded_at", "family", "payment", "taken_back", "reason", "recorded_by")
+    list_select_related = ("payment__instalment__invoice__family", "entry", "recorded_by")
+    search_fields = ("payment__reference", "payment__instalment__invoice__number", "reason")
+    date_hierarchy = "recorded_at"
+
+    @admin.display(description=_("famille"), ordering="payment__instalment__invoice__family__name")
+    def family(self, reversal: PaymentReversal):
+        return reversal.payment.instalment.invoice.family
+
+    @admin.display(description=_("montant repris"), ordering="entry__amount")
+    def taken_back(self, reversal: PaymentReversal) -> str:
+        return euros(reversal.entry.amount)
 
 
 @admin.register(DebitPrenotification)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Instalment, Invoice, Mandate, Payment
+from billing.models import Instalment, Invoice, Mandate, Payment, Receipt
 from documents.models import Document
 from extranet.base.models import Site, StateChange
 from families.models import Family
@@ -32,6 +32,7 @@ __all__ = [
     "OnlineTransaction",
     "OnlineTransactionLine",
     "PaymentNotification",
+    "PaymentReversal",
     "RefundRequest",
 ]
 
@@ -167,12 +168,17 @@ class DirectDebitQuerySet(models.QuerySet):
 
 
 class DirectDebit(models.Model):
-    """One instalment presented to the bank in one export. Presented once at a time."""
+    """One instalment presented to the bank in one export. Presented once at a time.
+
+    presented -> rejected (returned before it was recorded as collected), or presented ->
+    collected (a Payment, through ``receipt``) -> returned (taken back after collection: the
+    payments are reversed by ``PaymentReversal`` entries, never edited)."""
 
     class State(models.TextChoices):
         PRESENTED = "presented", _("présenté")
         COLLECTED = "collected", _("encaissé")
         REJECTED = "rejected", _("rejeté")
+        RETURNED = "returned", _("retourné après encaissement")
 
     export = models.ForeignKey(
         DirectDebitExport, on_delete=models.PROTECT, related_name="debits", verbose_name=_("fichier")
@@ -189,6 +195,14 @@ class DirectDebit(models.Model):
     end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35, unique=True)
     masked_iban = models.CharField(_("IBAN"), max_length=42)
     state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PRESENTED)
+    receipt = models.OneToOneField(
+        Receipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_debit",
+        verbose_name=_("encaissement"),
+    )
 
     objects = DirectDebitQuerySet.as_manager()
 
@@ -237,7 +251,8 @@ class DebitPrenotification(models.Model):
 
 
 class DebitReject(models.Model):
-    """A returned direct debit (R-transaction) with its ISO 20022 reason code."""
+    """A returned direct debit (R-transaction) with its ISO 20022 reason code: rejected while
+    presented, or returned after it was recorded as collected (its payments then reversed)."""
 
     class Reason(models.TextChoices):
         AM04 = "AM04", _("AM04 – provision insuffisante")
@@ -316,6 +331,15 @@ class RefundRequest(models.Model):
         related_name="refund_request",
         verbose_name=_("avoir"),
     )
+    # An overpayment found when a direct debit was collected: declined if the bank returns it.
+    direct_debit = models.ForeignKey(
+        "DirectDebit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refund_requests",
+        verbose_name=_("prélèvement"),
+    )
 
     class Meta:
         verbose_name = _("demande de remboursement")
@@ -325,6 +349,49 @@ class RefundRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} – {self.amount} €"
+
+
+class PaymentReversal(models.Model):
+    """Money taken back after it was received (a direct debit returned after collection): the
+    payment stays as it was, and ``entry`` is a new, negative payment on the same instalment,
+    so every sum of payments (what is due, receipts, certificates, the accountant's export)
+    counts it without any row being edited."""
+
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("paiement repris")
+    )
+    entry = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="reversal_entry",
+        verbose_name=_("écriture de reprise"),
+    )
+    debit_reject = models.ForeignKey(
+        "DebitReject",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        verbose_name=_("retour de prélèvement"),
+    )
+    reason = models.TextField(_("motif"))
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saisi par"),
+    )
+
+    class Meta:
+        verbose_name = _("reprise de paiement")
+        verbose_name_plural = _("reprises de paiement")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment.reference} – {self.reason}"
 
 
 class InstalmentFollowUp(Instalment):

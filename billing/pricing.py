@@ -1,7 +1,8 @@
 """What a family owes for a season, computed from tariffs and enrolments, before anything is stored.
 
 Pure functions over plain data: the estimate on the Facturation tab and ``issue_invoice`` both
-call ``price_family``, so a family is shown exactly what it will be billed.
+call ``price_family``, so a family is shown exactly what it will be billed. The one read is a
+site's terms (``TariffBook.terms_of``), once per book, for a mid-year change under pro rata.
 
 Rules (from the conservatories' guides):
 
@@ -14,7 +15,8 @@ Rules (from the conservatories' guides):
 - sibling reductions go by rank among the family's children (under 18), the dearest first:
   the 2nd child gets the site's 2nd-child rate, the 3rd and the following the 3rd-child rate;
 - a course that starts after the season began or stops before it ends costs what the site's
-  rule says (full year; reduced share across a cut-off date; pro rata of the terms attended).
+  rule says (full year; reduced share across a cut-off date; pro rata of the terms attended,
+  the site's own terms when it has them, else three trimesters).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.models import BillingSettings, ChangeRule, Tariff, normalise_commune
 from extranet.base.money import euros
+from students.schoolyear_models import Term, TermSystem
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -137,8 +141,14 @@ class FamilyPrice:
 class TariffBook:
     """A site's tariffs of one season, indexed once so 20,000 families cost no extra query."""
 
-    def __init__(self, tariffs: Iterable[Tariff], settings: BillingSettings | None):
+    def __init__(
+        self,
+        tariffs: Iterable[Tariff],
+        settings: BillingSettings | None,
+        terms: SeasonTerms | None = None,
+    ):
         self.settings = settings
+        self._terms = terms
         self.by_discipline: dict[tuple[int, bool], list[Tariff]] = {}
         self.by_category: dict[tuple[str, bool], list[Tariff]] = {}
         for tariff in tariffs:
@@ -163,6 +173,33 @@ class TariffBook:
     def is_resident(self, city: str) -> bool:
         return not self.communes or normalise_commune(city) in self.communes
 
+    def counts_terms(self, course: CourseToPrice) -> bool:
+        """Whether pricing ``course`` needs the site's terms: pro rata, and not the whole season."""
+        return (
+            self.settings is not None
+            and self.settings.change_rule == ChangeRule.PRO_RATA_TERM
+            and (course.starts_on is not None or course.stops_on is not None)
+        )
+
+    def terms_of(self, season_start: datetime.date, season_end: datetime.date) -> SeasonTerms | None:
+        """The site's terms of the season (read once per book, only for a course that stops or
+        starts mid-year under the pro-rata rule); None when the site has none: three trimesters."""
+        if self._terms is None and self.settings is not None and self.settings.site_id:
+            rows = list(
+                Term.objects.filter(
+                    site_id=self.settings.site_id,
+                    season__starts_on=season_start,
+                    season__ends_on=season_end,
+                )
+                .order_by("number")
+                .values_list("starts_on", "ends_on", "system")
+            )
+            self._terms = SeasonTerms(
+                bounds=tuple((first, last) for first, last, _system in rows),
+                semesters=bool(rows) and rows[0][2] == TermSystem.SEMESTERS,
+            )
+        return self._terms if self._terms is not None and self._terms.bounds else None
+
 
 def bracket_for(tariffs: Sequence[Tariff], quotient: int | None) -> Tariff:
     """The bracket holding ``quotient``; the highest bracket when there is no (validated) QF."""
@@ -179,10 +216,18 @@ def bracket_for(tariffs: Sequence[Tariff], quotient: int | None) -> Tariff:
 # ----------------------------------------------------------------------------- mid-year changes
 
 
+@dataclass(frozen=True)
+class SeasonTerms:
+    """The periods the pro-rata rule counts, first to last, and whether they are semesters."""
+
+    bounds: tuple[tuple[datetime.date, datetime.date], ...]
+    semesters: bool = False
+
+
 def season_terms(
     season_start: datetime.date, season_end: datetime.date
 ) -> list[tuple[datetime.date, datetime.date]]:
-    """The three terms: September–December, January–March, April–June."""
+    """Three terms when the site has none of its own: September–December, January–March, April–June."""
     year = season_start.year + 1
     return [
         (season_start, datetime.date(year, 1, 1) - datetime.timedelta(days=1)),
@@ -203,8 +248,12 @@ def due_share(
     season_end: datetime.date,
     starts_on: datetime.date | None,
     stops_on: datetime.date | None,
+    terms: SeasonTerms | None = None,
 ) -> tuple[Decimal, str]:
-    """The part of the yearly price due (1 = all of it) and, if less, a French note saying why."""
+    """The part of the yearly price due (1 = all of it) and, if less, a French note saying why.
+
+    Pro rata counts the site's own terms (``terms``, the students app's ``Term`` rows), else
+    three trimesters."""
     starts_on = max(starts_on or season_start, season_start)
     stops_on = min(stops_on or season_end, season_end)
     if settings is None or (starts_on <= season_start and stops_on >= season_end):
@@ -219,13 +268,18 @@ def due_share(
             "date": limit.strftime("%d/%m/%Y"),
         }
     if settings.change_rule == ChangeRule.PRO_RATA_TERM:
-        terms = season_terms(season_start, season_end)
-        attended = sum(1 for first, last in terms if first <= stops_on and last >= starts_on)
-        if attended == len(terms):
+        terms = terms or SeasonTerms(tuple(season_terms(season_start, season_end)))
+        total = len(terms.bounds)
+        attended = sum(1 for first, last in terms.bounds if first <= stops_on and last >= starts_on)
+        if attended == total:
             return Decimal(1), ""
-        return Decimal(attended) / Decimal(len(terms)), _("%(count)s trimestre(s) sur 3") % {
-            "count": attended
-        }
+        if terms.semesters:
+            note = ngettext("%(count)s semestre sur %(total)s", "%(count)s semestres sur %(total)s", attended)
+        else:
+            note = ngettext(
+                "%(count)s trimestre sur %(total)s", "%(count)s trimestres sur %(total)s", attended
+            )
+        return Decimal(attended) / Decimal(total), note % {"count": attended, "total": total}
     return Decimal(1), ""
 
 
@@ -280,6 +334,7 @@ def price_family(
             season_end=season_end,
             starts_on=course.starts_on,
             stops_on=course.stops_on,
+            terms=book.terms_of(season_start, season_end) if book.counts_terms(course) else None,
         )
         amount = money(yearly * share)
         if why:

@@ -6,6 +6,9 @@ again. Reasons that say the account or the mandate cannot be used (closed or blo
 no mandate, deceased debtor) revoke the mandate; reasons that say the debtor disagrees (MS02,
 MD06) are not re-presented automatically: the family pays another way.
 
+A return after collection (the bank takes back a debit already recorded as collected) is a
+new record too: the payments stay, reversal entries take them back (``record_return``).
+
 Money going back to a family (an overpayment, a refund) is never a hand-edited amount: it is a
 refund request that the secretariat settles with a credit note.
 """
@@ -25,8 +28,10 @@ from django.utils.translation import gettext as _
 from billing import mandates, services
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.payment_errors import PaymentError
-from billing.payment_models import DebitReject, DirectDebit, RefundRequest
+from billing.payment_models import DebitReject, DirectDebit, PaymentReversal, RefundRequest
 from extranet.base.emails import send_email
+from extranet.base.money import euros
+from families.models import Family
 from families.selectors import family_emails
 
 Reason = DebitReject.Reason
@@ -53,6 +58,10 @@ def record_reject(
             .select_related("instalment__invoice__family__site", "mandate__details")
             .get(pk=direct_debit.pk)
         )
+        if debit.state == DirectDebit.State.COLLECTED:
+            raise PaymentError(
+                _("Ce prélèvement est déjà encaissé : enregistrez un retour après encaissement.")
+            )
         if debit.state != DirectDebit.State.PRESENTED:
             raise PaymentError(_("Ce prélèvement a déjà été enregistré comme rejeté."))
         debit.state = DirectDebit.State.REJECTED
@@ -66,15 +75,7 @@ def record_reject(
             represent=represent,
             note=note,
         )
-        mandate_revoked = False
-        if reason in REVOKING_REASONS and debit.mandate.revoked_on is None:
-            mandates.revoke_mandate(
-                mandate=debit.mandate,
-                actor=actor,
-                reason=_("Prélèvement rejeté par la banque : %(reason)s")
-                % {"reason": reject.get_reason_display()},
-            )
-            mandate_revoked = True
+        mandate_revoked = _revoke_if_unusable(debit, reject, actor)
         family = debit.instalment.invoice.family
         send_email(
             "billing_debit_rejected",
@@ -83,6 +84,133 @@ def record_reject(
                 "family": family,
                 "site": family.site,
                 "debit": debit,
+                "reason_label": reject.get_reason_display(),
+                "represent": represent,
+                "mandate_revoked": mandate_revoked,
+                "invoices_url": settings.SITE_URL + reverse("billing:invoices"),
+            },
+        )
+    return reject
+
+
+def _revoke_if_unusable(debit: DirectDebit, reject: DebitReject, actor) -> bool:
+    """Revoke the debit's mandate when the reason says the account or the mandate is unusable."""
+    if reject.reason not in REVOKING_REASONS or debit.mandate.revoked_on is not None:
+        return False
+    mandates.revoke_mandate(
+        mandate=debit.mandate,
+        actor=actor,
+        reason=_("Prélèvement rejeté par la banque : %(reason)s") % {"reason": reject.get_reason_display()},
+    )
+    return True
+
+
+def _collection_payments(debit: DirectDebit) -> list[Payment]:
+    """The payments the debit's collection made, locked; by its receipt (a collection recorded
+    before receipts were kept on the debit: by its reference)."""
+    payments = Payment.objects.select_for_update(of=("self",)).filter(amount__gt=0, reversal__isnull=True)
+    if debit.receipt_id:
+        payments = payments.filter(receipt_id=debit.receipt_id)
+    else:
+        payments = payments.filter(
+            reference=f"SEPA {debit.end_to_end_id}",
+            instalment__invoice__family=debit.instalment.invoice.family,
+        )
+    return list(payments.select_related("means", "instalment__invoice").order_by("pk"))
+
+
+def record_return(
+    *,
+    direct_debit: DirectDebit,
+    reason: str,
+    actor,
+    returned_on: datetime.date | None = None,
+    note: str = "",
+) -> DebitReject:
+    """The bank took back a debit already recorded as collected: a return after settlement
+    (R-transaction), the debtor's refund right (MD06, 8 weeks) or an unauthorised debit (MD01,
+    13 months). A new record, never an edit: the debit becomes "returned", each payment of its
+    collection gets a reversal entry (a negative payment on the same instalment, with the
+    reason), so the instalment is due again exactly as before the collection; a refund still
+    pending for an overpayment of that collection is declined (the bank took that money back
+    too); the mandate is revoked for the reasons that say it cannot be used; the family is told
+    what to do, and the next file presents the instalment again unless the debtor disputes it."""
+    if reason not in Reason.values:
+        raise PaymentError(_("Code motif inconnu : %(code)s.") % {"code": reason}, field="reason")
+    returned_on = returned_on or timezone.localdate()
+    with transaction.atomic():
+        debit = (
+            DirectDebit.objects.select_for_update(of=("self",))
+            .select_related("instalment__invoice__family__site", "mandate__details")
+            .get(pk=direct_debit.pk)
+        )
+        if debit.state != DirectDebit.State.COLLECTED:
+            raise PaymentError(
+                _(
+                    "Seul un prélèvement encaissé peut être retourné après encaissement ; celui-ci est %(state)s."
+                )
+                % {"state": debit.get_state_display()}
+            )
+        family = (
+            Family.objects.select_for_update(of=("self",))
+            .select_related("site")
+            .get(pk=debit.instalment.invoice.family_id)
+        )
+        debit.state = DirectDebit.State.RETURNED
+        debit.save(update_fields=["state"])
+        represent = reason not in REVOKING_REASONS and reason not in DISPUTED_REASONS
+        reject = DebitReject.objects.create(
+            direct_debit=debit,
+            reason=reason,
+            returned_on=returned_on,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+            represent=represent,
+            note=note,
+        )
+        why = _("Prélèvement %(reference)s retourné par la banque après encaissement : %(reason)s") % {
+            "reference": debit.end_to_end_id,
+            "reason": reject.get_reason_display(),
+        }
+        recorded_by = actor if getattr(actor, "pk", None) else None
+        reversed_lines = []
+        for payment in _collection_payments(debit):
+            entry = Payment.objects.create(
+                instalment=payment.instalment,
+                means=payment.means,
+                amount=-payment.amount,
+                received_on=returned_on,
+                reference=f"Retour SEPA {debit.end_to_end_id} {reason}"[:100],
+                recorded_by=recorded_by,
+            )
+            PaymentReversal.objects.create(
+                payment=payment, entry=entry, debit_reject=reject, reason=why, recorded_by=recorded_by
+            )
+            reversed_lines.append(payment)
+        RefundRequest.objects.filter(direct_debit=debit, state=RefundRequest.State.REQUESTED).update(
+            state=RefundRequest.State.DECLINED
+        )
+        mandate_revoked = _revoke_if_unusable(debit, reject, actor)
+        taken_back = sum((payment.amount for payment in reversed_lines), Decimal("0.00"))
+        send_email(
+            "billing_debit_returned",
+            to=family_emails(family),
+            context={
+                "family": family,
+                "site": family.site,
+                "debit": debit,
+                "collection_date": debit.collection_date.strftime("%d/%m/%Y"),
+                "returned_on": returned_on.strftime("%d/%m/%Y"),
+                "amount": euros(debit.amount),
+                "taken_back": euros(taken_back),
+                "lines": [
+                    {
+                        "invoice": payment.instalment.invoice.number,
+                        "rank": payment.instalment.rank,
+                        "due_on": payment.instalment.due_on.strftime("%d/%m/%Y"),
+                        "amount": euros(payment.amount),
+                    }
+                    for payment in reversed_lines
+                ],
                 "reason_label": reject.get_reason_display(),
                 "represent": represent,
                 "mandate_revoked": mandate_revoked,
@@ -117,8 +245,8 @@ def request_refund(*, invoice: Invoice, amount: Decimal, reason: str, actor) -> 
         refundable = received_on_invoice(locked) - pending
         if amount > refundable:
             raise PaymentError(
-                _("Au plus %(amount)s € peuvent être remboursés sur cette facture.")
-                % {"amount": f"{refundable:.2f}"},
+                _("Au plus %(amount)s peuvent être remboursés sur cette facture.")
+                % {"amount": euros(refundable)},
                 field="amount",
             )
         return RefundRequest.objects.create(
@@ -149,8 +277,8 @@ def settle_refund(*, refund: RefundRequest, actor) -> RefundRequest:
                 left -= take
         if left > 0:
             raise PaymentError(
-                _("Les lignes de la facture %(number)s ne suffisent pas pour un avoir de %(amount)s €.")
-                % {"number": locked.invoice.number, "amount": f"{locked.amount:.2f}"}
+                _("Les lignes de la facture %(number)s ne suffisent pas pour un avoir de %(amount)s.")
+                % {"number": locked.invoice.number, "amount": euros(locked.amount)}
             )
         try:
             credit_note = services.cancel_invoice(

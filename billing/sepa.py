@@ -12,6 +12,11 @@ Sequence types: OOFF for a one-off mandate, FRST for the first debit of a recurr
 and is not sent: a mandate simply stops being used, or is revoked.
 Families that should be debited but cannot be (no mandate in force, not pre-notified, a reject
 that must not be re-presented) are listed, never silently skipped.
+
+Then the money: a presented debit nobody rejected is recorded as collected once the site's
+settlement delay is past (``settle_direct_debits``, ``billing_sepa_settle``; 5 TARGET business
+days by default, the return period of the debtor's bank), or by hand from the bank statement
+(``record_collection``); it becomes a payment. A return after that is ``rejects.record_return``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from text_unidecode import unidecode
 
 from billing import crypto, services
 from billing.iban import mask_iban
-from billing.models import Instalment, Invoice, Mandate, Payment
+from billing.models import BillingSettings, Instalment, Invoice, Mandate, Payment
 from billing.payment_errors import PaymentError
 from billing.payment_models import (
     DebitPrenotification,
@@ -185,9 +190,12 @@ def _plan(site: Site, collection_date: datetime.date) -> tuple[list[_Line], list
     ):
         attempts[instalment_id] += 1
         last_reject[instalment_id] = (state, reason, represent)
+    # A mandate whose debit is on its way or went through is started: RCUR from then on.
     started = set(
-        DirectDebit.objects.presented()
-        .filter(mandate__family__site=site)
+        DirectDebit.objects.filter(
+            mandate__family__site=site,
+            state__in=[DirectDebit.State.PRESENTED, DirectDebit.State.COLLECTED],
+        )
         .values_list("mandate_id", flat=True)
         .distinct()
     )
@@ -228,7 +236,7 @@ def _plan(site: Site, collection_date: datetime.date) -> tuple[list[_Line], list
             refuse(no_mandate)
             continue
         state, reason, represent = last_reject.get(instalment_id, (None, None, True))
-        if state == DirectDebit.State.REJECTED and not represent:
+        if state in (DirectDebit.State.REJECTED, DirectDebit.State.RETURNED) and not represent:
             refuse(
                 _("prélèvement rejeté (%(code)s) à ne pas représenter : la famille paie autrement")
                 % {"code": reason}
@@ -391,11 +399,17 @@ def export_direct_debits(
 
 
 def record_collection(
-    *, direct_debit: DirectDebit, actor, collected_on: datetime.date | None = None
+    *,
+    direct_debit: DirectDebit,
+    actor,
+    collected_on: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> list[Payment]:
     """The bank credited a presented debit: it stops being money on its way and becomes a
     payment, allocated like any other (``services.receive_payment``, oldest instalment due
-    first); what nothing is due for any more becomes a refund request."""
+    first), received on the collection date unless told otherwise; what nothing is due for any
+    more becomes a refund request. The debit keeps its receipt, so a later return finds what
+    to take back."""
     with transaction.atomic():
         debit = (
             DirectDebit.objects.select_for_update(of=("self",))
@@ -404,6 +418,12 @@ def record_collection(
         )
         if debit.state != DirectDebit.State.PRESENTED:
             raise PaymentError(_("Ce prélèvement n'est plus présenté à la banque : il ne s'encaisse pas."))
+        collected_on = collected_on or debit.collection_date
+        if collected_on < debit.collection_date or debit.collection_date > (today or timezone.localdate()):
+            raise PaymentError(
+                _("Ce prélèvement n'est pas encore échu : la banque le prélève le %(date)s.")
+                % {"date": debit.collection_date.strftime("%d/%m/%Y")}
+            )
         family = (
             Family.objects.select_for_update(of=("self",))
             .select_related("site")
@@ -411,18 +431,21 @@ def record_collection(
         )
         debit.state = DirectDebit.State.COLLECTED
         debit.save(update_fields=["state"])
-        _receipt, payments, left = services.receive_payment(
+        receipt, payments, left = services.receive_payment(
             family=family,
             means=PaymentMeans.objects.get(code=DIRECT_DEBIT_MEANS),
             amount=debit.amount,
-            received_on=collected_on or timezone.localdate(),
+            received_on=collected_on,
             reference=f"SEPA {debit.end_to_end_id}",
             actor=actor,
         )
+        debit.receipt = receipt
+        debit.save(update_fields=["receipt"])
         if left > 0:
             RefundRequest.objects.create(
                 family=family,
                 invoice=debit.instalment.invoice,
+                direct_debit=debit,
                 amount=left,
                 reason=_(
                     "Trop-perçu : plus rien n'était dû quand le prélèvement %(reference)s a été encaissé."
@@ -430,3 +453,98 @@ def record_collection(
                 % {"reference": debit.end_to_end_id},
             )
     return payments
+
+
+# ----------------------------------------------------------------------------- settlement
+
+# TARGET2 closing days besides weekends (the calendar of SEPA settlement): 1 January, Good
+# Friday, Easter Monday, 1 May, 25 and 26 December.
+_FIXED_CLOSING_DAYS = {(1, 1), (5, 1), (12, 25), (12, 26)}
+
+
+def _easter(year: int) -> datetime.date:
+    """Gregorian Easter Sunday (the anonymous Meeus/Jones/Butcher algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * weekday) // 433
+    month = (h + weekday - 7 * m + 90) // 25
+    day = (h + weekday - 7 * m + 33 * month + 19) % 32
+    return datetime.date(year, month, day)
+
+
+def is_business_day(day: datetime.date) -> bool:
+    """A TARGET business day: banks settle SEPA debits on these days only."""
+    if day.weekday() >= 5 or (day.month, day.day) in _FIXED_CLOSING_DAYS:
+        return False
+    easter = _easter(day.year)
+    return day not in (easter - datetime.timedelta(days=2), easter + datetime.timedelta(days=1))
+
+
+def business_days_after(day: datetime.date, count: int) -> datetime.date:
+    """The ``count``-th TARGET business day after ``day``."""
+    while count > 0:
+        day += datetime.timedelta(days=1)
+        if is_business_day(day):
+            count -= 1
+    return day
+
+
+DEFAULT_SETTLEMENT_DAYS = 5  # the SEPA Core return period of the debtor's bank: D+5 business days
+
+
+def settlement_days(site: Site) -> int:
+    days = BillingSettings.objects.filter(site=site).values_list("sepa_settlement_days", flat=True).first()
+    return DEFAULT_SETTLEMENT_DAYS if days is None else days
+
+
+@dataclass
+class SettleResult:
+    site: Site
+    delay: int
+    collected: list[DirectDebit] = field(default_factory=list)
+    total: Decimal = Decimal("0.00")
+    waiting: int = 0  # presented, not yet past the delay
+    refusals: list[tuple[DirectDebit, str]] = field(default_factory=list)
+
+
+def settle_direct_debits(
+    *,
+    site: Site,
+    actor=None,
+    today: datetime.date | None = None,
+    dry_run: bool = False,
+    progress=None,
+) -> SettleResult:
+    """Record as collected every presented debit of ``site`` (never rejected) whose collection
+    date is past by the site's settlement delay (``BillingSettings.sepa_settlement_days``
+    business days, 5 by default: after them the debtor's bank can no longer return it, only a
+    refund can). Each debit is its own transaction (``record_collection``); a second run finds
+    them collected and does nothing. A dry run lists them and writes nothing."""
+    today = today or timezone.localdate()
+    result = SettleResult(site=site, delay=settlement_days(site))
+    presented = list(
+        DirectDebit.objects.presented()
+        .filter(export__site=site, reject__isnull=True)
+        .select_related("instalment__invoice")
+        .order_by("collection_date", "pk")
+    )
+    due = [d for d in presented if business_days_after(d.collection_date, result.delay) <= today]
+    result.waiting = len(presented) - len(due)
+    for done, debit in enumerate(due, start=1):
+        if dry_run:
+            result.collected.append(debit)
+        else:
+            try:
+                record_collection(direct_debit=debit, actor=actor, today=today)
+            except PaymentError as error:  # rejected or collected meanwhile, by hand or another run
+                result.refusals.append((debit, error.message))
+            else:
+                result.collected.append(debit)
+        if progress is not None:
+            progress(done, len(due))
+    result.total = sum((debit.amount for debit in result.collected), Decimal("0.00"))
+    return result

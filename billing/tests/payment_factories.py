@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing import mandates
-from billing.models import Instalment, Mandate
+from billing.models import Instalment, Mandate, Payment
 from billing.payment_models import DebitPrenotification, MandateDetails
 from billing.tests.factories import InstalmentFactory, InvoiceFactory
 from extranet.base.models import PaymentMeans
@@ -87,6 +87,7 @@ def populate_payments(family, instalment, actor) -> None:
         OnlineTransaction,
         OnlineTransactionLine,
         PaymentNotification,
+        PaymentReversal,
         RefundRequest,
     )
 
@@ -119,6 +120,17 @@ def populate_payments(family, instalment, actor) -> None:
         state=DirectDebit.State.REJECTED,
     )
     DebitReject.objects.create(direct_debit=debit, reason="AM04")
+    direct_debit_means = PaymentMeans.objects.get(code="direct_debit")
+    collected = Payment.objects.create(
+        instalment=instalment, means=direct_debit_means, amount=instalment.amount, reference="SEPA E2E"
+    )
+    taken_back = Payment.objects.create(
+        instalment=instalment,
+        means=direct_debit_means,
+        amount=-instalment.amount,
+        reference="Retour SEPA E2E",
+    )
+    PaymentReversal.objects.create(payment=collected, entry=taken_back, reason="Retour AM04")
     RefundRequest.objects.create(
         family=family, invoice=instalment.invoice, amount=Decimal("10.00"), reason="Trop-perçu"
     )

@@ -32,7 +32,11 @@ FAMILY_URLS = {
     "billing:online_transaction",
 }
 PROVIDER_URLS = {"billing:online_return", "billing:online_notify"}
-ADMIN_URLS = {"admin:billing_mandate_reveal_iban", "admin:billing_directdebit_reject"}
+ADMIN_URLS = {
+    "admin:billing_mandate_reveal_iban",
+    "admin:billing_directdebit_reject",
+    "admin:billing_directdebit_return",
+}
 PAYMENT_URLS = FAMILY_URLS | PROVIDER_URLS | ADMIN_URLS
 
 
@@ -135,6 +139,7 @@ def admin_objects():
     return site, {
         "admin:billing_mandate_reveal_iban": reverse("admin:billing_mandate_reveal_iban", args=[mandate.pk]),
         "admin:billing_directdebit_reject": reverse("admin:billing_directdebit_reject", args=[debit.pk]),
+        "admin:billing_directdebit_return": reverse("admin:billing_directdebit_return", args=[debit.pk]),
     }
 
 

@@ -116,7 +116,7 @@ def test_a_refund_is_a_request_bounded_by_what_was_paid_then_settled_by_a_credit
     instalment.save()
     PaymentFactory(instalment=instalment, amount=Decimal("150.00"))
 
-    with pytest.raises(PaymentError, match="Au plus 150.00 €"):
+    with pytest.raises(PaymentError, match="Au plus 150,00 €"):
         request_refund(invoice=invoice, amount=Decimal("200.00"), reason="Trop-perçu", actor=None)
     refund = request_refund(invoice=invoice, amount=Decimal("40.00"), reason="Arrêt du cours", actor=None)
 

@@ -72,6 +72,7 @@ SITE_PATHS: dict[str, str] = {
     "billing.debitprenotification": "mandate__family__site",
     "billing.debitreject": "direct_debit__export__site",
     "billing.refundrequest": "family__site",
+    "billing.paymentreversal": "payment__instalment__invoice__site",
     "billing.onlinetransaction": "site",
     "billing.onlinetransactionline": "transaction__site",
     "billing.paymentnotification": "transaction__site",
