@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from extranet.base.admin import (
     ChangeRecordInline,
+    LongListAdminMixin,
     ReadOnlyAdminMixin,
     ServiceAdminMixin,
     SiteScopedAdminMixin,
@@ -27,6 +28,7 @@ from extranet.base.errors import show_domain_error
 from extranet.base.exports import export_csv_action
 from extranet.base.models import Pole, Season
 from extranet.base.scoping import scope_to_staff
+from extranet.base.search import search_by_field
 from reenrolment import selectors, services
 from reenrolment.forms import DecisionReasonForm
 from reenrolment.models import (
@@ -217,7 +219,7 @@ export_reenrolments = export_csv_action(
 
 
 @admin.register(Reenrolment)
-class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class ReenrolmentAdmin(LongListAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "student_name",
         "family_name",
@@ -272,6 +274,11 @@ class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         return QUEUE_ORDER
+
+    def get_search_results(self, request, queryset, search_term):
+        # One indexed query per field, ids put together (extranet.base.search): no DISTINCT over
+        # the joins to the guardians.
+        return search_by_field(queryset, search_term, self.get_search_fields(request)), False
 
     def has_add_permission(self, request):
         return False
