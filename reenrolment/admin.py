@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -156,7 +156,9 @@ class PoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(choices__course__pole_id=self.value()).distinct()
+            # A semi-join, not a DISTINCT over the whole list joined to its choices.
+            asked = ReenrolmentChoice.objects.filter(reenrolment=OuterRef("pk"), course__pole_id=self.value())
+            return queryset.filter(Exists(asked))
         return queryset
 
 
@@ -165,16 +167,18 @@ class CourseFilter(admin.SimpleListFilter):
     parameter_name = "cours"
 
     def lookups(self, request, model_admin):
-        courses = scope_to_staff(
-            Course.objects.filter(reenrolment_choices__isnull=False).distinct().with_names(), request.user
-        )
+        # The courses some dossier asks for, each looked up in the choices' course index: a
+        # DISTINCT over the join sorted every choice of the rush (2 s at 38,000 dossiers).
+        asked = ReenrolmentChoice.objects.filter(course=OuterRef("pk"))
+        courses = scope_to_staff(Course.objects.filter(Exists(asked)).with_names(), request.user)
         return [
             (course.pk, f"{course.name} ({course.pole.name}, {course.season.label})") for course in courses
         ]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(choices__course_id=self.value()).distinct()
+            asked = ReenrolmentChoice.objects.filter(reenrolment=OuterRef("pk"), course_id=self.value())
+            return queryset.filter(Exists(asked))
         return queryset
 
 

@@ -1,5 +1,6 @@
 """The dossier list is searched one indexed query per field (extranet.base.search): a dossier is
-found by its pupil, its family or any of the family's guardians, once, in the queue's order."""
+found by its pupil, its family or any of the family's guardians, once, in the queue's order; the
+pôle and course filters list a dossier once without a DISTINCT over the list."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from extranet.tests.factories import StaffUserFactory
 from families.tests.factories import guardian_of
-from reenrolment.tests.factories import NextCourseFactory, WindowFactory, submitted_dossier
+from reenrolment.tests.factories import ChoiceFactory, NextCourseFactory, WindowFactory, submitted_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,27 @@ def test_searched_dossiers_keep_the_queue_order_and_the_filters(secretariat):
 
     assert found(secretariat, "marchand") == [early, late]
     assert found(secretariat, "marchand", complet="non") == []
+
+
+def test_a_dossier_asking_two_courses_of_a_pole_is_listed_once_by_the_pole_and_course_filters(secretariat):
+    window = WindowFactory()
+    piano = NextCourseFactory(pole__site=window.site, name="Piano")
+    choir = NextCourseFactory(pole=piano.pole, name="Chœur")
+    both = submitted_dossier(piano, window=window)
+    ChoiceFactory(reenrolment=both, course=choir, preference=2)
+    submitted_dossier(NextCourseFactory(pole__site=window.site, name="Violon"), window=window)
+
+    def listed(**params):
+        response = secretariat.get(CHANGELIST, params)
+        assert response.status_code == 200
+        return list(response.context["cl"].result_list), response.context["cl"].result_count
+
+    assert listed(pole=piano.pole_id) == ([both], 1)
+    assert listed(cours=choir.pk) == ([both], 1)
+    filters = secretariat.get(CHANGELIST).context["cl"].filter_specs
+    (courses,) = [spec for spec in filters if getattr(spec, "parameter_name", "") == "cours"]
+    assert sorted(title.split(" (")[0] for _value, title in courses.lookup_choices) == [
+        "Chœur",
+        "Piano",
+        "Violon",
+    ]
