@@ -333,7 +333,7 @@ class LongListChangeList(ChangeList):
 class LongListAdminMixin:
     """Lists of tens of thousands of rows, kept under 100 ms at 20,000 families.
 
-    - No second count of the whole table for "(N au total)": the filtered count only, with
+    - No second count of the whole table for "(N résultats)": the filtered count only, with
       Django's "Tout afficher" link.
     - The date hierarchy reads its dates through the field's index (``LongListChangeList``);
       the field wants a plain index.

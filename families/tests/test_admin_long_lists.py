@@ -72,7 +72,7 @@ def test_the_list_counts_its_rows_once(staff_client):
 
     counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
     assert response.context["cl"].result_count == 1
-    assert response.context["cl"].full_result_count is None  # no "(4 au total)": no second count
+    assert response.context["cl"].full_result_count is None  # no "(4 résultats)": no second count
     assert len(counts) == 1
 
 
