@@ -4,13 +4,15 @@
 
 - queries per family page, for a family of 1 pupil and the same family with 6 (pupils of
   other seeded families moved in, inside a transaction that is rolled back);
-- the secretariat's lists and searches (superuser, best of 3, server-side time);
+- the secretariat's lists and searches (superuser, best of 3, server-side time; ``admin``: their
+  CPU, SQL time and queries);
 - the password hasher: logins per second per core (CPU time of one check);
 - what one request costs in this process, without HTTP (``request_costs``): the hello view
   anonymous and logged in, and the family pages, in CPU ms per request with their queries and
   cache calls; and the share of Famille's and Identité's time spent rendering the template.
 
     DJANGO_SETTINGS_MODULE=bench.settings … python bench/inprocess.py costs   # this part only
+    DJANGO_SETTINGS_MODULE=bench.settings … python bench/inprocess.py admin   # the lists' costs
 """
 
 from __future__ import annotations
@@ -95,28 +97,62 @@ ADMIN = {
     "Familles (liste)": "/admin/families/family/",
     "Familles : recherche d'un nom": "/admin/families/family/?q=martin",
     "Familles : recherche d'un identifiant": "/admin/families/family/?q=gen0012345.1",
+    "Responsables (liste)": "/admin/families/guardian/",
     "Responsables : recherche": "/admin/families/guardian/?q=dupont",
     "Élèves (liste)": "/admin/students/student/",
     "Élèves : recherche": "/admin/students/student/?q=lucas",
     "Dossiers de réinscription (liste)": "/admin/reenrolment/reenrolment/",
+    "Dossiers de réinscription : recherche": "/admin/reenrolment/reenrolment/?q=martin",
     "Documents (liste)": "/admin/documents/document/",
+    "Documents : recherche": "/admin/documents/document/?q=martin&state=all",
 }
 
 
-def admin_lists() -> dict[str, float]:
+def _admin_client() -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.filter(is_superuser=True, site=None).first())
+    return client
+
+
+def admin_lists(rounds: int = 3) -> dict[str, float]:
+    """Server time of each list, best of ``rounds`` (ms): what the secretariat waits for."""
+    client = _admin_client()
     timings = {}
     for name, url in ADMIN.items():
         client.get(url)
         best = float("inf")
-        for _ in range(3):
+        for _ in range(rounds):
             started = time.perf_counter()
             response = client.get(url)
             best = min(best, time.perf_counter() - started)
         assert response.status_code == 200, (url, response.status_code)
         timings[name] = best * 1000
     return timings
+
+
+def admin_costs(rounds: int = 10) -> dict[str, dict[str, float]]:
+    """Each list's cost, steadier than wall time on a busy machine: the Django process's CPU (best
+    of ``rounds``), the time PostgreSQL reported for the queries (``sql_ms``, best of ``rounds``)
+    and the number of queries.
+
+        DJANGO_SETTINGS_MODULE=bench.settings … python bench/inprocess.py admin   # this part only
+    """
+    client = _admin_client()
+    costs = {}
+    for name, url in ADMIN.items():
+        client.get(url)
+        cpu = wall = sql = float("inf")
+        for _ in range(rounds):
+            started_cpu, started = time.process_time(), time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            wall = min(wall, time.perf_counter() - started)
+            cpu = min(cpu, time.process_time() - started_cpu)
+            sql = min(sql, sum(float(query["time"]) for query in queries.captured_queries))
+            count = len(queries)
+        assert response.status_code == 200, (url, response.status_code)
+        costs[name] = {"wall_ms": wall * 1000, "cpu_ms": cpu * 1000, "sql_ms": sql * 1000, "queries": count}
+    return costs
 
 
 def logins_per_core(rounds: int = 10) -> dict[str, float]:
@@ -229,6 +265,8 @@ def request_costs(rounds: int = 200) -> dict:
 if __name__ == "__main__":
     if sys.argv[1:] == ["costs"]:
         print(json.dumps(request_costs(), indent=1, ensure_ascii=False))
+    elif sys.argv[1:] == ["admin"]:
+        print(json.dumps(admin_costs(), indent=1, ensure_ascii=False))
     else:
         print(
             json.dumps(

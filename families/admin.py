@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from extranet.base.admin import (
     ChangeRecordInline,
+    LongListAdminMixin,
     ServiceInlineMixin,
     SiteScopedAdminMixin,
     VersionedAdminMixin,
@@ -158,7 +159,7 @@ export_families = export_csv_action(
 
 
 @admin.register(Family)
-class FamilyAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+class FamilyAdmin(LongListAdminMixin, VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "external_reference",
@@ -250,7 +251,7 @@ export_guardians = export_csv_action(
 
 
 @admin.register(Guardian)
-class GuardianAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+class GuardianAdmin(LongListAdminMixin, VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "identifier", "site", "email", "mobile", "city", "updated_at")
     list_filter = ("site", "family_situation", "socio_professional_category")
     list_select_related = ("site", "user")

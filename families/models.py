@@ -75,7 +75,12 @@ class Family(models.Model):
         verbose_name = _("famille")
         verbose_name_plural = _("familles")
         ordering = ["name"]
-        indexes = [models.Index(fields=["site", "name"], name="family_site_name")]
+        indexes = [
+            models.Index(fields=["site", "name"], name="family_site_name"),
+            # The admin's list: ORDER BY name, id DESC (Django adds the id), and its date hierarchy.
+            models.Index(fields=["name", "-id"], name="family_name_id"),
+            models.Index(fields=["created_at"], name="family_created_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "external_reference"],
@@ -167,6 +172,8 @@ class Guardian(models.Model):
         indexes = [
             models.Index(fields=["site", "last_name", "first_name"], name="guardian_site_name"),
             models.Index(fields=["email"], name="guardian_email"),
+            # The admin's list: ORDER BY last_name, first_name, id DESC (Django adds the id).
+            models.Index(fields=["last_name", "first_name", "-id"], name="guardian_name_id"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from extranet.base.admin import (
     ChangeRecordInline,
+    LongListAdminMixin,
     ReadOnlyAdminMixin,
     ServiceAdminMixin,
     SiteScopedAdminMixin,
@@ -27,6 +28,7 @@ from extranet.base.errors import show_domain_error
 from extranet.base.exports import export_csv_action
 from extranet.base.models import Pole, Season
 from extranet.base.scoping import scope_to_staff
+from extranet.base.search import search_by_field
 from reenrolment import selectors, services
 from reenrolment.forms import DecisionReasonForm
 from reenrolment.models import (
@@ -154,7 +156,9 @@ class PoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(choices__course__pole_id=self.value()).distinct()
+            # A semi-join, not a DISTINCT over the whole list joined to its choices.
+            asked = ReenrolmentChoice.objects.filter(reenrolment=OuterRef("pk"), course__pole_id=self.value())
+            return queryset.filter(Exists(asked))
         return queryset
 
 
@@ -163,16 +167,18 @@ class CourseFilter(admin.SimpleListFilter):
     parameter_name = "cours"
 
     def lookups(self, request, model_admin):
-        courses = scope_to_staff(
-            Course.objects.filter(reenrolment_choices__isnull=False).distinct().with_names(), request.user
-        )
+        # The courses some dossier asks for, each looked up in the choices' course index: a
+        # DISTINCT over the join sorted every choice of the rush (2 s at 38,000 dossiers).
+        asked = ReenrolmentChoice.objects.filter(course=OuterRef("pk"))
+        courses = scope_to_staff(Course.objects.filter(Exists(asked)).with_names(), request.user)
         return [
             (course.pk, f"{course.name} ({course.pole.name}, {course.season.label})") for course in courses
         ]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(choices__course_id=self.value()).distinct()
+            asked = ReenrolmentChoice.objects.filter(reenrolment=OuterRef("pk"), course_id=self.value())
+            return queryset.filter(Exists(asked))
         return queryset
 
 
@@ -217,7 +223,7 @@ export_reenrolments = export_csv_action(
 
 
 @admin.register(Reenrolment)
-class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
+class ReenrolmentAdmin(LongListAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "student_name",
         "family_name",
@@ -272,6 +278,11 @@ class ReenrolmentAdmin(SiteScopedAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         return QUEUE_ORDER
+
+    def get_search_results(self, request, queryset, search_term):
+        # One indexed query per field, ids put together (extranet.base.search): no DISTINCT over
+        # the joins to the guardians.
+        return search_by_field(queryset, search_term, self.get_search_fields(request)), False
 
     def has_add_permission(self, request):
         return False

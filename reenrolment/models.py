@@ -100,6 +100,7 @@ class Reenrolment(models.Model):
         indexes = [
             models.Index(fields=["window", "state"], name="reenrolment_window_state"),
             models.Index(fields=["complete_at", "submitted_at"], name="reenrolment_queue_order"),
+            models.Index(fields=["submitted_at"], name="reenrolment_submitted_at"),  # date hierarchy
         ]
         constraints = [
             models.UniqueConstraint(fields=["student", "window"], name="reenrolment_one_per_student_window"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from extranet.base.admin import (
     ChangeRecordInline,
+    LongListAdminMixin,
     ServiceAdminMixin,
     ServiceInlineMixin,
     SiteScopedAdminMixin,
@@ -161,7 +162,7 @@ export_students = export_csv_action(
 
 
 @admin.register(Student)
-class StudentAdmin(VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+class StudentAdmin(LongListAdminMixin, VersionedAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "family", "site", "birth_date", "image_rights", "updated_at")
     list_filter = ("family__site", "image_rights", "enrolments__season", "enrolments__course__discipline")
     list_select_related = ("family__site",)
@@ -326,7 +327,7 @@ class EnrolmentForm(forms.ModelForm):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
+class EnrolmentAdmin(LongListAdminMixin, ServiceAdminMixin, SiteScopedAdminMixin, admin.ModelAdmin):
     """Enrolments are written by enrol_student / change_enrolment; a pupil who stops is "arrêté",
     never deleted, so the history stays."""
 

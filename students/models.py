@@ -282,7 +282,10 @@ class Enrolment(models.Model):
         verbose_name = _("inscription")
         verbose_name_plural = _("inscriptions")
         ordering = ["season", "course__name"]
-        indexes = [models.Index(fields=["student", "season"], name="enrolment_student_season")]
+        indexes = [
+            models.Index(fields=["student", "season"], name="enrolment_student_season"),
+            models.Index(fields=["created_at"], name="enrolment_created_at"),  # the admin's date hierarchy
+        ]
         constraints = [models.UniqueConstraint(fields=["student", "course"], name="enrolment_unique")]
 
     def __str__(self) -> str:

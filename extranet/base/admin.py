@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from extranet.base import admin_icons
@@ -209,6 +214,150 @@ class ChangeRecordInline(ReadOnlyAdminMixin, GenericTabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor__site").order_by("-at", "-id")
+
+
+# --- Long lists: thousands of families, guardians, pupils, dossiers ------------------------------
+
+
+def _period_start(moment: datetime.datetime, kind: str) -> datetime.datetime:
+    """The local midnight that starts the day, month or year of ``moment`` (already local)."""
+    day = moment.date()
+    if kind == "year":
+        day = day.replace(month=1, day=1)
+    elif kind == "month":
+        day = day.replace(day=1)
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=moment.tzinfo)
+
+
+def _next_period(start: datetime.datetime, kind: str) -> datetime.datetime:
+    day = start.date()
+    if kind == "year":
+        day = day.replace(year=day.year + 1)
+    elif kind == "month":
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    else:
+        day += datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=start.tzinfo)
+
+
+class SkipScanDatesQuerySetMixin:
+    """``datetimes(field, kind)`` for the date hierarchy, read through the field's index.
+
+    Django's own answer is ``SELECT DISTINCT DATE_TRUNC(kind, field)`` over every row of the
+    list: a scan and a sort of the whole table on each page view (25 ms and more at 20,000
+    families). Here the first and last dates come from the index (MIN/MAX), then each next
+    period is one ``ORDER BY field LIMIT 1`` probe from the start of the period after the last
+    one found: a few indexed lookups, however many rows. Same values as Django's (local
+    midnights, in order); beyond ``MAX_PROBES`` periods, Django's query takes over.
+    """
+
+    MAX_PROBES = 32  # a month's days
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if kind not in ("year", "month", "day") or order != "ASC":
+            return super().datetimes(field_name, kind, order, tzinfo)
+        zone = tzinfo or timezone.get_current_timezone()
+        values = self.order_by().values_list(field_name, flat=True)
+        bounds = values.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        last = bounds["last"]
+        found = [_period_start(timezone.localtime(bounds["first"], zone), kind)]
+        while True:
+            after = _next_period(found[-1], kind)
+            if after > last:
+                return found
+            if len(found) >= self.MAX_PROBES:
+                return super().datetimes(field_name, kind, order, tzinfo)
+            moment = values.filter(**{f"{field_name}__gte": after}).order_by(field_name).first()
+            if moment is None:  # deleted meanwhile
+                return found
+            found.append(_period_start(timezone.localtime(moment, zone), kind))
+
+
+_SKIP_SCAN_QUERYSETS: dict[type, type] = {}
+
+
+def with_skip_scan_dates(queryset):
+    """``queryset``, and the querysets made from it, answering ``datetimes()`` by index probes."""
+    cls = type(queryset)
+    if issubclass(cls, SkipScanDatesQuerySetMixin):
+        return queryset
+    if cls not in _SKIP_SCAN_QUERYSETS:
+        _SKIP_SCAN_QUERYSETS[cls] = type(
+            f"SkipScanDates{cls.__name__}", (SkipScanDatesQuerySetMixin, cls), {}
+        )
+    clone = queryset._chain()
+    clone.__class__ = _SKIP_SCAN_QUERYSETS[cls]
+    return clone
+
+
+class LongListChangeList(ChangeList):
+    """A list whose date hierarchy reads the dates through their index (no search: the searched
+    rows are few, Django's DISTINCT over them is cheap and the probes would each repeat the search),
+    and whose rows' links are one URL reversed once, not once per row.
+
+    Django adds the list's filters to each row's link (``add_preserved_filters``), resolving the
+    row's URL against the whole URL configuration to do so: a millisecond a row once a search or
+    a filter is on. Here the link carries them already, the same ``?_changelist_filters=…``, and
+    the rows are given no filters to add.
+    """
+
+    _PK = "~pk~"  # kept as is by reverse(): "~" is a safe character in a path
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if self.date_hierarchy and not self.query:
+            return with_skip_scan_dates(queryset)
+        return queryset
+
+    def url_for_result(self, result):
+        pk = getattr(result, self.pk_attname)
+        if isinstance(pk, int):
+            if not hasattr(self, "_change_url"):
+                self._change_url = reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=(self._PK,),
+                    current_app=self.model_admin.admin_site.name,
+                )
+            url = self._change_url.replace(self._PK, str(pk))
+        else:
+            url = super().url_for_result(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
+
+class LongListAdminMixin:
+    """Lists of tens of thousands of rows, kept under 100 ms at 20,000 families.
+
+    - No second count of the whole table for "(N résultats)": the filtered count only, with
+      Django's "Tout afficher" link.
+    - The date hierarchy reads its dates through the field's index (``LongListChangeList``);
+      the field wants a plain index.
+    - The action checkbox of each row written directly: Django renders a form widget through
+      the template engine for each of the 100 rows (a fifth of the page's time). Same HTML.
+    """
+
+    show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return LongListChangeList
+
+    # Django's own words for the checkbox, translated by Django's catalogue (not ours: kept out of
+    # makemessages' sight, it is not a text of Tutti's).
+    ACTION_CHECKBOX_LABEL = "Select this object for an action - {}"
+
+    def action_checkbox(self, obj):
+        label = format_html(gettext(self.ACTION_CHECKBOX_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 # --- Sites, pôles, seasons, news -------------------------------------------------------------
