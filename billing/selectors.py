@@ -292,11 +292,14 @@ def family_invoices(family: Family, *, today: datetime.date | None = None) -> li
     today = today or timezone.localdate()
     invoices = list(
         Invoice.objects.for_family(family)
-        .select_related("season", "cancels")
+        .select_related("season")
         .prefetch_related(Prefetch("instalments", queryset=_schedule_with_rows(), to_attr="schedule"))
         .order_by("-issued_at", "-pk")
     )
+    by_pk = {invoice.pk: invoice for invoice in invoices}
     for invoice in invoices:
+        if invoice.cancels_id in by_pk:  # a credit note cancels an invoice of the same family
+            invoice.cancels = by_pk[invoice.cancels_id]
         for instalment in invoice.schedule:
             instalment.paid = paid_of(instalment)
         annotate_invoice(invoice, today=today)
