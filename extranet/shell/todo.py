@@ -119,12 +119,14 @@ def family_students(family, *, seasons: list[Season], window=None) -> list[Stude
     """The family's pupils with everything the to-do list asks of them, in two queries.
 
     Each carries its school record of next season (``next_school_records``), whether it
-    dances (documents' ``dances``), whether it should re-enrol and its dossier's state in
-    ``window`` (re-enrolment's ``expected`` and ``reenrolment_state``).
+    dances (documents' ``dances``) and, while ``window`` is open (re-enrolment's list says
+    nothing of the pupils otherwise), whether it should re-enrol and its dossier's state
+    (re-enrolment's ``expected`` and ``reenrolment_state``).
     """
     students = Student.objects.for_family(family).order_by("first_name", "pk")
     students = document_selectors.students_with_dance(students)
-    students = reenrolment_selectors.with_reenrolment_status(students, window)
+    if reenrolment_selectors.window_phase(window) == reenrolment_selectors.OPEN:
+        students = reenrolment_selectors.with_reenrolment_status(students, window)
     season = next_season(seasons)
     if season is not None:
         students = students.prefetch_related(
