@@ -21,9 +21,7 @@ from billing.models import (
     Instalment,
     Invoice,
     InvoiceLine,
-    InvoicePdf,
     Payment,
-    Receipt,
     Tariff,
 )
 from billing.payment_models import DirectDebit
@@ -31,7 +29,7 @@ from documents.models import Document, DocumentType
 from extranet.base.models import Season, Site
 from families.models import Family
 from reenrolment.models import Reenrolment, ReenrolmentChoice
-from students.models import CourseCategory, Enrolment
+from students.models import CourseCategory, Enrolment, Student
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=10, decimal_places=2)
@@ -147,52 +145,74 @@ class Estimate:
     tariffs_missing: bool = False
 
 
-def estimate_for(family: Family) -> Estimate | None:
-    """Once a dossier for the next season is sent: its courses priced with the current tariffs."""
-    season = Season.objects.next()
-    if season is None:
-        return None
-    choices = list(
-        ReenrolmentChoice.objects.filter(
-            reenrolment__student__family=family,
-            reenrolment__window__season=season,
-            reenrolment__state__in=[
+def estimate_for(family: Family, *, quotient: pricing.QuotientUsed | None = None) -> Estimate | None:
+    """Once a dossier for the next season is sent: its courses priced with the current tariffs.
+
+    The dossiers and their choices come in one query (a dossier without a choice, such as an
+    administrative one, is a row with no choice); the season, the tariffs and the QF are only
+    read once there is something to price. ``quotient`` is the family's QF when the caller
+    already has it (``quotient_for``).
+    """
+    rows = (
+        Reenrolment.objects.filter(
+            student__family=family,
+            window__season__is_next=True,
+            state__in=[
                 Reenrolment.State.SUBMITTED,
                 Reenrolment.State.VALIDATED,
                 Reenrolment.State.WAITLISTED,
             ],
         )
-        .exclude(state=ReenrolmentChoice.State.REFUSED)
-        .select_related("reenrolment__student", "course")
-        .order_by("reenrolment__student__birth_date", "reenrolment__student_id", "preference", "pk")
+        .values_list(
+            "state",
+            "student_id",
+            "student__first_name",
+            "student__last_name",
+            "student__birth_date",
+            "choices__state",
+            "choices__course__name",
+            "choices__course__category",
+            "choices__course__discipline_id",
+        )
+        .order_by("student__birth_date", "student_id", "choices__preference", "choices__pk")
     )
-    if (
-        not choices
-        and not Reenrolment.objects.filter(
-            student__family=family, window__season=season, state=Reenrolment.State.SUBMITTED
-        ).exists()
-    ):
-        return None
     labels = dict(CourseCategory.choices)
-    courses, waitlisted = [], []
-    for choice in choices:
-        student = choice.reenrolment.student
-        if choice.state == ReenrolmentChoice.State.WAITLISTED:
-            waitlisted.append(f"{student.full_name} – {choice.course.name}")
+    courses, waitlisted, priced, submitted = [], [], False, False
+    for (
+        state,
+        student_id,
+        first_name,
+        last_name,
+        birth_date,
+        choice_state,
+        name,
+        category,
+        discipline,
+    ) in rows:
+        submitted = submitted or state == Reenrolment.State.SUBMITTED
+        if choice_state is None or choice_state == ReenrolmentChoice.State.REFUSED:
+            continue
+        priced = True
+        student_name = Student(first_name=first_name, last_name=last_name).full_name
+        if choice_state == ReenrolmentChoice.State.WAITLISTED:
+            waitlisted.append(f"{student_name} – {name}")
             continue
         courses.append(
             pricing.CourseToPrice(
-                student_id=student.pk,
-                student_name=student.full_name,
-                birth_date=student.birth_date,
-                course_name=choice.course.name,
-                category=choice.course.category,
-                category_label=str(labels.get(choice.course.category, choice.course.category)),
-                discipline_id=choice.course.discipline_id,
+                student_id=student_id,
+                student_name=student_name,
+                birth_date=birth_date,
+                course_name=name,
+                category=category,
+                category_label=str(labels.get(category, category)),
+                discipline_id=discipline,
             )
         )
+    if not priced and not submitted:
+        return None
+    season = Season.objects.next()
     book = tariff_book(family.site, season)
-    quotient = quotient_for(family)
+    quotient = quotient if quotient is not None else quotient_for(family)
     price = pricing.price_family(
         book=book,
         courses=courses,
@@ -243,20 +263,45 @@ def _instalments_with_paid():
     ).order_by("rank")
 
 
+def _schedule_with_rows():
+    """Each instalment with its payments (``payment_list``) and direct debits (``debit_list``,
+    rejects joined): what Facturation lists, and what ``paid_of`` adds up."""
+    return Instalment.objects.order_by("rank").prefetch_related(
+        Prefetch(
+            "payments", queryset=Payment.objects.select_related("means").order_by(), to_attr="payment_list"
+        ),
+        Prefetch(
+            "direct_debits",
+            queryset=DirectDebit.objects.select_related("reject").order_by(),
+            to_attr="debit_list",
+        ),
+    )
+
+
+def paid_of(instalment: Instalment) -> Decimal:
+    """``_instalments_with_paid``'s rule on the rows ``_schedule_with_rows`` loaded: the payments
+    and the debits still presented (a rejected one no longer counts)."""
+    return sum((payment.amount for payment in instalment.payment_list), ZERO) + sum(
+        (debit.amount for debit in instalment.debit_list if debit.state == DirectDebit.State.PRESENTED), ZERO
+    )
+
+
 def family_invoices(family: Family, *, today: datetime.date | None = None) -> list[Invoice]:
-    """Invoices and credit notes newest first, each instalment with ``paid``, ``due`` and ``late``."""
+    """Invoices and credit notes newest first, each instalment with ``paid``, ``due`` and ``late``,
+    and its payments and direct debits: four queries at most (one without an invoice)."""
     today = today or timezone.localdate()
     invoices = list(
         Invoice.objects.for_family(family)
-        .select_related("season", "cancels")
-        .annotate(has_pdf=Exists(InvoicePdf.objects.filter(invoice=OuterRef("pk"))))
-        .prefetch_related(
-            Prefetch("instalments", queryset=_instalments_with_paid(), to_attr="schedule"),
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("pk"), to_attr="line_list"),
-        )
+        .select_related("season")
+        .prefetch_related(Prefetch("instalments", queryset=_schedule_with_rows(), to_attr="schedule"))
         .order_by("-issued_at", "-pk")
     )
+    by_pk = {invoice.pk: invoice for invoice in invoices}
     for invoice in invoices:
+        if invoice.cancels_id in by_pk:  # a credit note cancels an invoice of the same family
+            invoice.cancels = by_pk[invoice.cancels_id]
+        for instalment in invoice.schedule:
+            instalment.paid = paid_of(instalment)
         annotate_invoice(invoice, today=today)
     return invoices
 
@@ -281,7 +326,6 @@ def annotate_invoice(invoice: Invoice, *, today: datetime.date) -> None:
 class FamilyBilling:
     invoices: list[Invoice]
     payments: list[Payment]
-    receipts: list[Receipt]
     quotient: pricing.QuotientUsed
     estimate: Estimate | None
     certificate_years: list[int]
@@ -291,26 +335,25 @@ class FamilyBilling:
 
 
 def family_billing(family: Family, *, today: datetime.date | None = None) -> FamilyBilling:
-    """Everything the Facturation tab shows, in a fixed number of queries."""
+    """Everything the Facturation tab shows but the paying part, in a fixed number of queries:
+    the invoices (with their schedules, payments and debits: ``family_invoices``), the QF, the
+    dossiers of the coming season (``estimate_for``)."""
     today = today or timezone.localdate()
     invoices = family_invoices(family, today=today)
-    payments = list(
-        Payment.objects.filter(instalment__invoice__family=family)
-        .select_related("means", "instalment__invoice")
-        .order_by("-received_on", "-pk")
-    )
-    receipts = list(
-        Receipt.objects.filter(family=family).select_related("means").order_by("-recorded_at", "-pk")
+    payments = sorted(
+        (payment for invoice in invoices for i in invoice.schedule for payment in i.payment_list),
+        key=lambda payment: (payment.received_on, payment.pk),
+        reverse=True,
     )
     instalments = [i for invoice in invoices if not invoice.is_credit_note for i in invoice.schedule]
     upcoming = sorted((i for i in instalments if i.due and not i.late), key=lambda i: (i.due_on, i.pk))
     years = sorted({payment.received_on.year for payment in payments}, reverse=True)
+    quotient = quotient_for(family)
     return FamilyBilling(
         invoices=invoices,
         payments=payments,
-        receipts=receipts,
-        quotient=quotient_for(family),
-        estimate=estimate_for(family),
+        quotient=quotient,
+        estimate=estimate_for(family, quotient=quotient),
         certificate_years=years,
         next_due=upcoming[0] if upcoming else None,
         late_total=sum((i.due for i in instalments if i.late), ZERO),

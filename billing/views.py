@@ -32,7 +32,7 @@ def pdf_response(filename: str, content: bytes) -> HttpResponse:
 def invoice_list(request):
     billing = selectors.family_billing(request.family)
     payments = payment_selectors.facturation_payments(
-        request.family, online_enabled=online.is_enabled(request.family.site)
+        request.family, online_enabled=online.is_enabled(request.family.site), invoices=billing.invoices
     )
     return render(
         request,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import BooleanField, Sum, Value
@@ -122,19 +123,32 @@ def applies(document_type: DocumentType, *, family, dances: bool) -> bool:
     return True
 
 
-@dataclass(frozen=True)
 class _Context:
-    types: list[DocumentType]
-    season: Season | None
-    today: datetime.date
+    """What every overview reads: the active types, today, and the coming season, which is only
+    loaded when a type's validity rule asks for it (the dance certificate's 1 July)."""
+
+    def __init__(self, types: list[DocumentType], today: datetime.date, seasons=None):
+        self.types = types
+        self.today = today
+        self._seasons = seasons
+
+    @cached_property
+    def season(self) -> Season | None:
+        return validity.coming_season(self._seasons)
 
 
 def _context(today=None, seasons=None) -> _Context:
     return _Context(
         types=list(DocumentType.objects.filter(is_active=True)),
-        season=validity.coming_season(seasons),
         today=today or timezone.localdate(),
+        seasons=seasons,
     )
+
+
+def _earliest(document_type: DocumentType, ctx: _Context) -> datetime.date | None:
+    if document_type.validity == DocumentType.Validity.FROM_JULY_1:
+        return validity.earliest_date(document_type, today=ctx.today, season=ctx.season)
+    return validity.earliest_date(document_type, today=ctx.today)
 
 
 def _overview(
@@ -157,7 +171,7 @@ def _overview(
         overview.upload_types.append(document_type)
         if document_type.requirement == DocumentType.Requirement.OPTIONAL:
             continue
-        earliest = validity.earliest_date(document_type, today=ctx.today, season=ctx.season)
+        earliest = _earliest(document_type, ctx)
         if any(d.state in HANDED_IN and validity.counts(d, earliest) for d in of_type):
             continue
         providable = earliest is None or earliest <= ctx.today
@@ -192,34 +206,44 @@ def _missing_note(document_type: DocumentType, *, earliest, providable: bool) ->
     return ""
 
 
-def _documents(family, **filters) -> list[Document]:
-    return list(
-        Document.objects.for_family(family)
-        .filter(**filters)
-        .select_related("document_type")
-        .order_by("-uploaded_at", "-pk")
-    )
+def _documents(family, ctx: _Context, **filters) -> list[Document]:
+    """The family's documents, each with its type taken from ``ctx`` (a retired type, no longer
+    among the active ones, is read in one more query)."""
+    documents = list(Document.objects.for_family(family).filter(**filters).order_by("-uploaded_at", "-pk"))
+    types = {document_type.pk: document_type for document_type in ctx.types}
+    retired = {d.document_type_id for d in documents} - types.keys()
+    if retired:
+        types.update((t.pk, t) for t in DocumentType.objects.filter(pk__in=retired))
+    for document in documents:
+        document.document_type = types[document.document_type_id]
+    return documents
 
 
 def family_overview(family, *, today=None) -> DocumentsOverview:
     """The family's own documents (RIB, mandate, QF attestation…)."""
     ctx = _context(today)
     return _overview(
-        family=family, student=None, dances=False, documents=_documents(family, student=None), ctx=ctx
+        family=family, student=None, dances=False, documents=_documents(family, ctx, student=None), ctx=ctx
     )
 
 
 def student_overview(student, *, today=None) -> DocumentsOverview:
-    """One pupil's documents (ID photo, medical certificate…). ``student.family`` must be loaded."""
+    """One pupil's documents (ID photo, medical certificate…). ``student.family`` must be loaded;
+    whether the pupil dances is read from ``student.dances`` when it was loaded through
+    ``students_with_dance``, else asked here."""
     ctx = _context(today)
-    dances = (
-        students_with_dance(Student.objects.filter(pk=student.pk)).values_list("dances", flat=True).first()
-    )
+    dances = getattr(student, "dances", None)
+    if dances is None:
+        dances = (
+            students_with_dance(Student.objects.filter(pk=student.pk))
+            .values_list("dances", flat=True)
+            .first()
+        )
     return _overview(
         family=student.family,
         student=student,
         dances=bool(dances),
-        documents=_documents(student.family, student=student),
+        documents=_documents(student.family, ctx, student=student),
         ctx=ctx,
     )
 
@@ -249,7 +273,7 @@ def family_missing(family, *, today=None, students=None, seasons=None) -> Family
     the current and next seasons passes them: two queries then (types and documents).
     """
     ctx = _context(today, seasons)
-    documents = _documents(family)
+    documents = _documents(family, ctx)
     if students is None:
         students = list(students_with_dance(Student.objects.for_family(family)).order_by("first_name", "pk"))
     family_part = _overview(family=family, student=None, dances=False, documents=documents, ctx=ctx).missing

@@ -109,7 +109,10 @@ def family_documents(request):
 @never_cache
 @family_required
 def student_documents(request, student_id):
-    student = get_student_or_404(request, student_id, queryset=_students(request))
+    student = get_student_or_404(
+        request, student_id, queryset=selectors.students_with_dance(Student.objects.all())
+    )
+    student.family = request.family  # loaded with its site and payment means by the middleware
     overview = selectors.student_overview(student)
     return _documents_page(
         request,
@@ -118,10 +121,6 @@ def student_documents(request, student_id):
         template="documents/student.html",
         context={"student": student, "student_tab": "documents"},
     )
-
-
-def _students(request):
-    return Student.objects.select_related("family__payment_means", "family__site")
 
 
 @require_GET

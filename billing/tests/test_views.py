@@ -99,10 +99,10 @@ def test_the_page_query_count_is_pinned(client, django_assert_num_queries):
     three_instalments(InvoiceFactory(family=family))
     client.get(reverse("billing:invoices"))
 
-    # Session, user, guardian with its family (3); invoices, instalments with payments, lines (3);
-    # payments, receipts (2); QF attestations (1); next season (1); paying (4: mandate,
-    # debits and rejects, open instalments, online payments; billing/payment_selectors.py).
-    with django_assert_num_queries(14):
+    # Session, user, guardian with its family (3); invoices, instalments, their payments, their
+    # direct debits with rejects (4); QF attestations (1); the coming season's dossiers with
+    # their choices (1); paying (2: mandate, online payments; billing/payment_selectors.py).
+    with django_assert_num_queries(11):
         client.get(reverse("billing:invoices"))
 
 

@@ -145,3 +145,47 @@ def test_a_submitted_dossier_shows_the_coming_season_s_estimate(client):
     assert "Piano cycle 2" in page
     assert 'Total estimé</span><span class="text-nowrap ms-2">360,00 €' in page
     assert "15/10/2026 : 45,00 €" in page and "15/05/2027 : 45,00 €" in page
+
+
+def _estimate_setting(client):
+    family, _guardian = logged_in_family(client, billing_mode=1)
+    BillingSettingsFactory(site=family.site)
+    tariff_grid(family.site, season=next_season())
+    return family, WindowFactory(site=family.site)
+
+
+def test_the_estimate_leaves_out_refused_choices_and_names_the_waitlisted_ones(client):
+    family, window = _estimate_setting(client)
+    dossier = ReenrolmentFactory(window=window, student=StudentFactory(family=family, first_name="Emma"))
+    ChoiceFactory(reenrolment=dossier, course=NextCourseFactory(name="Piano cycle 2", pole__site=family.site))
+    ChoiceFactory(
+        reenrolment=dossier,
+        course=NextCourseFactory(name="Violon cycle 1", pole__site=family.site),
+        state="waitlisted",
+    )
+    ChoiceFactory(
+        reenrolment=dossier,
+        course=NextCourseFactory(name="Chant choral", pole__site=family.site),
+        state="refused",
+    )
+
+    page = re.sub(r"\s+", " ", client.get(reverse("billing:invoices")).content.decode())
+
+    assert "Piano cycle 2" in page
+    assert re.search(r"Non comptés \(liste d.{1,6}attente\) : Emma [A-Z0-9]+ – Violon cycle 1<", page)
+    assert "Chant choral" not in page
+    assert 'Total estimé</span><span class="text-nowrap ms-2">360,00 €' in page
+
+
+def test_a_sent_dossier_without_a_course_still_gives_an_estimate_and_a_draft_none(client):
+    family, window = _estimate_setting(client)
+    draft = ReenrolmentFactory(window=window, student=StudentFactory(family=family), state="draft")
+    ChoiceFactory(reenrolment=draft, course=NextCourseFactory(name="Piano cycle 2", pole__site=family.site))
+
+    assert "Estimation pour la saison" not in client.get(reverse("billing:invoices")).content.decode()
+
+    ReenrolmentFactory(window=window, student=StudentFactory(family=family), administrative=True)
+    page = re.sub(r"\s+", " ", client.get(reverse("billing:invoices")).content.decode())
+
+    assert "Estimation pour la saison 2026/2027" in page
+    assert "Piano cycle 2" not in page

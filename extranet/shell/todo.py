@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import CharField, F, FilteredRelation, Q, Value
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from students.models import SchoolRecord, Student
 GUARDIAN_REQUIRED = ("civility", "last_name", "first_name", "address", "postal_code", "city", "email")
 GUARDIAN_PHONES = ("phone_home", "phone_work", "mobile")
 ADULT_LEVEL_CODE = "adulte"
+NOTHING = Value(None, output_field=CharField())
 
 
 def _label(model, name: str) -> str:
@@ -39,17 +40,20 @@ def family_missing_fields(family) -> list[str]:
     return [] if family.payment_means_id else [_label(Family, "payment_means")]
 
 
-def student_missing_fields(student, school_record, season) -> list[str]:
-    """The Malakoff guide's highlighted fields: birth date, postal code, town, school and level."""
+def student_missing_fields(student, season) -> list[str]:
+    """The Malakoff guide's highlighted fields: birth date, postal code, town, school and level.
+
+    ``student`` carries its school record of ``season`` as ``next_school_name`` and
+    ``next_school_level`` (the level's code), None without a record (``family_students``).
+    """
     missing = []
     if student.birth_date is None:
         missing.append(_label(Student, "birth_date"))
     if not student.use_guardian_contact:
         missing += [_label(Student, name) for name in ("postal_code", "city") if not getattr(student, name)]
     if season is not None:
-        level = school_record.school_level if school_record else None
-        is_adult = level is not None and level.code == ADULT_LEVEL_CODE
-        if not is_adult and not (school_record and school_record.school_name):
+        level = student.next_school_level
+        if level != ADULT_LEVEL_CODE and not student.next_school_name:
             missing.append(_label(SchoolRecord, "school_name"))
         if level is None:
             missing.append(f"{_label(SchoolRecord, 'school_level')} {season.label}")
@@ -90,12 +94,7 @@ def profile_todo_items(*, family, guardian, seasons=None, students=None) -> list
     if students is None:
         students = family_students(family, seasons=seasons)
     for student in students:
-        record = (
-            student.next_school_records[0]
-            if season is not None and getattr(student, "next_school_records", None)
-            else None
-        )
-        missing = student_missing_fields(student, record, season)
+        missing = student_missing_fields(student, season)
         if missing:
             items.append(
                 TodoItem(
@@ -116,33 +115,37 @@ def next_season(seasons: list[Season]) -> Season | None:
 
 
 def family_students(family, *, seasons: list[Season], window=None) -> list[Student]:
-    """The family's pupils with everything the to-do list asks of them, in two queries.
+    """The family's pupils with everything the to-do list asks of them, in one query.
 
-    Each carries its school record of next season (``next_school_records``), whether it
-    dances (documents' ``dances``), whether it should re-enrol and its dossier's state in
-    ``window`` (re-enrolment's ``expected`` and ``reenrolment_state``).
+    Each carries its school record of next season (``next_school_name``, ``next_school_level``:
+    the level's code), whether it
+    dances (documents' ``dances``) and, while ``window`` is open (re-enrolment's list says
+    nothing of the pupils otherwise), whether it should re-enrol and its dossier's state
+    (re-enrolment's ``expected`` and ``reenrolment_state``).
     """
     students = Student.objects.for_family(family).order_by("first_name", "pk")
     students = document_selectors.students_with_dance(students)
-    students = reenrolment_selectors.with_reenrolment_status(students, window)
+    if reenrolment_selectors.window_phase(window) == reenrolment_selectors.OPEN:
+        students = reenrolment_selectors.with_reenrolment_status(students, window)
     season = next_season(seasons)
-    if season is not None:
-        students = students.prefetch_related(
-            Prefetch(
-                "school_records",
-                queryset=SchoolRecord.objects.filter(season=season).select_related("school_level"),
-                to_attr="next_school_records",
-            )
+    if season is None:
+        return list(students.annotate(next_school_name=NOTHING, next_school_level=NOTHING))
+    # At most one record per pupil and season: the join keeps one row per pupil.
+    return list(
+        students.annotate(
+            next_record=FilteredRelation("school_records", condition=Q(school_records__season=season)),
+            next_school_name=F("next_record__school_name"),
+            next_school_level=F("next_record__school_level__code"),
         )
-    return list(students)
+    )
 
 
 def family_todo(*, family, guardian) -> list[TodoItem]:
     """Everything the family still has to do: its data, then documents, then re-enrolment.
 
-    The seasons, the site's window and the pupils are loaded once here and handed to each
-    app's list: four queries (seasons, window, pupils, their school records) plus the
-    documents' two (types, documents), whatever the number of pupils.
+    The seasons, the site's window and the pupils (with their school records) are loaded once
+    here and handed to each app's list: three queries plus the documents' two (types,
+    documents), whatever the number of pupils.
     """
     seasons = current_and_next_seasons()
     window = reenrolment_selectors.window_for_site(family.site)

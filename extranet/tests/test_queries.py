@@ -20,8 +20,8 @@ PAGES = {
 }
 # Session, user, guardian with its family (3); the to-do list: current and next seasons, the
 # re-enrolment window, the pupils (whether they dance, should re-enrol, their dossier's state),
-# their next school records, document types, documents (6); the news (1).
-HOME_QUERIES = 10
+# with their next school record (3); document types, documents (2); the news (1).
+HOME_QUERIES = 9
 
 
 def add_pupil(family, coming):
