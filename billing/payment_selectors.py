@@ -154,7 +154,10 @@ def facturation_payments(
         masked_iban=mask_iban(mandate.iban) if mandate else "",
         payable=payable,
         rejected_debits=[
-            d for d in debits if d.state == DirectDebit.State.REJECTED and d.instalment_id in still_due
+            d
+            for d in debits
+            if d.state in (DirectDebit.State.REJECTED, DirectDebit.State.RETURNED)
+            and d.instalment_id in still_due
         ],
         presented_debits=[d for d in debits if d.state == DirectDebit.State.PRESENTED],
         online=online,

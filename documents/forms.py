@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, DocumentType
 from documents.uploads import KINDS, megabytes
+from extranet.base.fieldhtml import BootstrapBoundField
 
 
 class DocumentTypeChoiceField(forms.ModelChoiceField):
@@ -16,6 +17,8 @@ class DocumentTypeChoiceField(forms.ModelChoiceField):
 
 class UploadForm(forms.Form):
     """Importer: the document type ("Nom du document"), the file, and the date when a rule needs it."""
+
+    bound_field_class = BootstrapBoundField
 
     document_type = DocumentTypeChoiceField(
         label=_("Nom du document"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from billing import rejects, selectors, sepa
@@ -15,7 +16,7 @@ from billing.admin import accounting_csv
 from billing.models import Payment
 from billing.payment_errors import PaymentError
 from billing.payment_models import DirectDebit, MandateDetails, PaymentReversal, RefundRequest
-from billing.payment_selectors import open_instalments
+from billing.payment_selectors import facturation_payments, open_instalments
 from billing.tests.payment_factories import creditor_site
 from billing.tests.test_sepa import COLLECTION, TODAY, ready_to_collect
 from extranet.tests.factories import StaffUserFactory
@@ -191,3 +192,16 @@ def test_the_secretariat_records_a_return_from_the_debit_list(client, collected)
         reverse("admin:billing_debitreject_changelist"), {"after_collection": "1"}
     ).content.decode()
     assert collected.end_to_end_id in returns
+
+
+def test_facturation_tells_the_family_a_collected_debit_came_back(collected):
+    family = collected.instalment.invoice.family
+    rejects.record_return(direct_debit=collected, reason="AM04", returned_on=RETURNED_ON, actor=None)
+
+    payments = facturation_payments(family, online_enabled=False, invoices=selectors.family_invoices(family))
+    html = render_to_string("billing/payments/_facturation.html", {"payments": payments})
+
+    assert [debit.pk for debit in payments.rejected_debits] == [collected.pk]
+    assert "déjà encaissé, a été retourné par votre banque : AM04 – provision insuffisante" in html
+    assert "150,00 €" in html
+    assert "l'échéance est de nouveau due" in html
