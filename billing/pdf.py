@@ -175,10 +175,23 @@ class InvoiceSnapshot:
         return f"{word}-{self.number}.pdf"
 
 
-def snapshot_of(invoice: Invoice) -> InvoiceSnapshot:
-    """The frozen document: the invoice's own copies, plus the site's printed texts."""
-    rules = BillingSettings.objects.filter(site_id=invoice.site_id).first()
-    lines = list(invoice.lines.order_by("pk"))
+_UNREAD = object()
+
+
+def invoices_to_render(queryset):
+    """``queryset`` with what ``snapshot_of`` reads joined or prefetched: a renderer working
+    through a season's invoices then costs three queries per batch instead of five per PDF."""
+    return queryset.select_related("season", "cancels", "family").prefetch_related("lines", "instalments")
+
+
+def snapshot_of(invoice: Invoice, *, rules: BillingSettings | None | object = _UNREAD) -> InvoiceSnapshot:
+    """The frozen document: the invoice's own copies, plus the site's printed texts.
+
+    ``rules`` is the site's ``BillingSettings`` (or None) when the caller already read it;
+    lines and instalments come from ``invoices_to_render``'s prefetch when there is one."""
+    if rules is _UNREAD:
+        rules = BillingSettings.objects.filter(site_id=invoice.site_id).first()
+    lines = sorted(invoice.lines.all(), key=lambda line: line.pk)
     logo_url = ""
     if rules is not None and rules.logo:
         path = Path(settings.MEDIA_ROOT, rules.logo.name).resolve()
@@ -216,7 +229,7 @@ def snapshot_of(invoice: Invoice) -> InvoiceSnapshot:
         total=euros(invoice.total),
         instalments=[
             InstalmentSnapshot(rank=i.rank, due_on=i.due_on.strftime("%d/%m/%Y"), amount=euros(i.amount))
-            for i in invoice.instalments.order_by("rank")
+            for i in sorted(invoice.instalments.all(), key=lambda instalment: instalment.rank)
         ],
         cancels_number=invoice.cancels.number if invoice.cancels_id else "",
         reason=invoice.reason,

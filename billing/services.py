@@ -137,17 +137,20 @@ def site_address(site: Site) -> str:
 # ----------------------------------------------------------------------------- PDFs after commit
 
 
-def render_and_store_pdf(invoice_id: int) -> InvoicePdf | None:
+def render_and_store_pdf(
+    invoice_id: int, *, invoice: Invoice | None = None, **snapshot_options
+) -> InvoicePdf | None:
     """Render the frozen invoice once and keep the bytes; a second call returns the stored PDF.
 
     A rendering failure is logged, never raised: the invoice stays issued, and the PDF is
-    rendered on the first download or by ``billing_render_pdfs``.
+    rendered on the first download or by ``billing_render_pdfs``. A batch renderer passes the
+    ``invoice`` it loaded (``pdf.invoices_to_render``) and the site's settings (``rules``).
     """
     stored = InvoicePdf.objects.filter(invoice_id=invoice_id).first()
     if stored is not None:
         return stored
     try:
-        snapshot = pdf.snapshot_of(Invoice.objects.get(pk=invoice_id))
+        snapshot = pdf.snapshot_of(invoice or Invoice.objects.get(pk=invoice_id), **snapshot_options)
         filename, content = pdf.render_invoice(snapshot)
     except Exception:
         logger.exception(

@@ -114,3 +114,28 @@ def test_the_small_user_agent_style_sheet_is_still_the_one_weasyprint_applies(
     # head and title are not printed; a <br> still breaks the line of the addresses
     assert "Facture MAL" not in text.replace("Facture n°", "")
     assert "BERTIN" in text
+
+
+def test_a_batch_loaded_invoice_prints_the_same_bytes_as_one_loaded_alone(
+    invoice_of_eight_instalments, django_assert_num_queries
+):
+    """billing_render_pdfs loads invoices by batches (pdf.invoices_to_render) with the site's
+    settings read once: the stored PDF must not depend on which way the invoice was loaded."""
+    rules, invoice = invoice_of_eight_instalments
+    alone = pdf.render_invoice(pdf.snapshot_of(type(invoice).objects.get(pk=invoice.pk)))
+
+    (loaded,) = pdf.invoices_to_render(type(invoice).objects.filter(pk=invoice.pk))
+    with django_assert_num_queries(0):
+        snapshot = pdf.snapshot_of(loaded, rules=rules)
+    assert pdf.render_invoice(snapshot) == alone
+
+
+def test_the_payer_and_the_site_print_one_address_line_under_another(invoice_of_eight_instalments):
+    _rules, invoice = invoice_of_eight_instalments
+    snapshot = pdf.snapshot_of(invoice)
+
+    _filename, content = pdf.render_invoice(snapshot)
+
+    lines = [line.strip() for line in PdfReader(io.BytesIO(content)).pages[0].extract_text().splitlines()]
+    for printed in [snapshot.payer_name, *snapshot.payer_address, snapshot.site_name, *snapshot.site_address]:
+        assert printed in lines

@@ -3,10 +3,16 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext, ngettext
 
+from billing import pdf
 from billing.models import Invoice
+from billing.selectors import billing_settings
 from billing.services import render_and_store_pdf
 from extranet.base.management.progress import ProgressBar
 from extranet.base.management.sites import add_site_argument, site_from_option
+
+# Invoices loaded (with their lines and instalments) per round trip: one process renders a
+# whole shard, so the queries are shared by a batch, not paid for each PDF.
+BATCH = 200
 
 
 class Command(BaseCommand):
@@ -34,11 +40,15 @@ class Command(BaseCommand):
             .values_list("pk", flat=True)
             if pk % shards == shard
         ]
+        rules = billing_settings(site)
         bar = ProgressBar(len(ids), stream=self.stderr._out, unit=gettext("PDF"))
-        rendered = 0
-        for done, pk in enumerate(ids, start=1):
-            rendered += render_and_store_pdf(pk) is not None
-            bar.update(done)
+        rendered = done = 0
+        for start in range(0, len(ids), BATCH):
+            batch = pdf.invoices_to_render(Invoice.objects.filter(pk__in=ids[start : start + BATCH]))
+            for invoice in batch.order_by("pk"):
+                rendered += render_and_store_pdf(invoice.pk, invoice=invoice, rules=rules) is not None
+                done += 1
+                bar.update(done)
         bar.finish()
         self.stdout.write(
             gettext("%(site)s : %(rendered)s, %(failed)s.")
