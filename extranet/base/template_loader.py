@@ -77,8 +77,9 @@ class LanguageTemplate(Template):
         self.source = compiled.source
         self.language = language
         self.django_nodelist = compiled.nodelist
-        self.folded_nodelist = self.compile_nodelist()
-        fold_nodelist(self.folded_nodelist, language)
+        folded = self.compile_nodelist()
+        fold_nodelist(folded, language)
+        self.folded_nodelist = FoldedNodeList(folded)
 
     @property
     def nodelist(self) -> NodeList:
@@ -88,6 +89,22 @@ class LanguageTemplate(Template):
     @nodelist.setter
     def nodelist(self, value: NodeList) -> None:
         self.django_nodelist = self.folded_nodelist = value
+
+
+class FoldedNodeList(NodeList):
+    """A template's folded nodes, which nothing changes once folded: the nodes of a type are
+    listed once (``ExtendsNode`` lists the base template's blocks at every render)."""
+
+    def __init__(self, nodes: NodeList):
+        super().__init__(nodes)
+        self.contains_nontext = nodes.contains_nontext
+        self._by_type: dict = {}
+
+    def get_nodes_by_type(self, nodetype):
+        found = self._by_type.get(nodetype)
+        if found is None:
+            found = self._by_type[nodetype] = super().get_nodes_by_type(nodetype)
+        return list(found)
 
 
 def fold_nodelist(nodelist: NodeList, language: str | None) -> None:
@@ -174,8 +191,10 @@ class TranslationNode(Node):
         return self.escaped if context.autoescape else self.unescaped
 
 
-# What ``reverse`` answered, per resolver: another URLconf or clear_url_caches() starts afresh.
+# What ``reverse`` answered, per resolver and script prefix: another URLconf or
+# clear_url_caches() starts afresh.
 _reversed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REVERSED_IN_THIS_RENDER = object()
 # What the static files storage answered, per storage object.
 _static_urls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -205,11 +224,17 @@ class RememberedURLNode(URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
-        resolver = get_resolver(get_urlconf())
-        remembered = _reversed.get(resolver)
+        # The URLconf and the script prefix of this render, looked up once for all its URLs.
+        render_state = context.render_context.dicts[0]
+        remembered = render_state.get(_REVERSED_IN_THIS_RENDER)
         if remembered is None:
-            remembered = _reversed.setdefault(resolver, {})
-        key = (view_name, current_app, get_script_prefix(), self.language)
+            resolver = get_resolver(get_urlconf())
+            by_prefix = _reversed.get(resolver)
+            if by_prefix is None:
+                by_prefix = _reversed.setdefault(resolver, {})
+            remembered = by_prefix.setdefault(get_script_prefix(), {})
+            render_state[_REVERSED_IN_THIS_RENDER] = remembered
+        key = (view_name, current_app, self.language)
         url = remembered.get(key)
         if url is None:
             try:
