@@ -83,7 +83,8 @@ MIDDLEWARE = [
     # Static files from the app server itself, hashed and compressed (the web server may still
     # serve STATIC_ROOT directly: see docs/deploy.md).
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware, building the headers from the settings once.
+    "extranet.shell.middleware.ContentSecurityPolicyMiddleware",
     # Personal pages are never cached; a locked database answers a page that keeps what was typed.
     "extranet.shell.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
