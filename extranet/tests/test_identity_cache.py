@@ -4,11 +4,13 @@ them at once when the secretariat deactivates the login, removes a household or 
 import time
 
 import pytest
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbStore
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from extranet.base import identity
+from extranet.base.sessions import SessionStore
 from extranet.shell.middleware import SESSION_SEEN, SESSION_STARTED
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import log_in, logged_in_family
@@ -216,3 +218,7 @@ def test_what_a_request_read_is_not_used_after_it(client, identity_cache):
 
     assert identity.read_with_session(guardian.user_id, [identity.user_key(guardian.user_id)]) is None
     assert client.get(reverse("family:detail")).status_code == 302
+
+
+def test_the_session_engine_is_django_s_cached_db():
+    assert issubclass(SessionStore, CachedDbStore)
