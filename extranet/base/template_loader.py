@@ -4,8 +4,10 @@ Django's cached loader keeps one compiled template per name, and every render th
 for each ``{% translate "…" %}`` (lazy string, escaping, percent signs: about 19 µs a tag, nearly
 half of an almost static page), the URL resolver for each ``{% url 'name' %}`` (about 45 µs) and
 the static files storage for each ``{% static 'file' %}`` (about 44 µs). This loader wraps the
-cached loader (configured in ``settings.TEMPLATES``) and keeps one ``LanguageTemplate`` per
-(name, active language). It holds Django's compiled nodes and a second compilation in which:
+cached loader (configured in ``settings.TEMPLATES``) and keeps one template per (name, active
+language): Django's own when there is nothing to fold (a render then costs what it costs with
+Django), else a ``LanguageTemplate``, holding Django's compiled nodes and a second compilation
+in which:
 
 * a constant ``{% translate "literal" %}`` (context literal or none, no ``as``, no filter) is
   its translation, worked out at load time by Django's own node, escaped and unescaped: the
@@ -49,6 +51,7 @@ class Loader(cached.Loader):
 
     def __init__(self, engine, loaders):
         super().__init__(engine, loaders)
+        self._checked: set[str] = set()  # cache keys whose template was folded (or had nothing to fold)
         setting_changed.connect(self._setting_changed)  # a weak reference: gone with the engine
 
     def cache_key(self, template_name, skip=None):
@@ -56,10 +59,18 @@ class Loader(cached.Loader):
 
     def get_template(self, template_name, skip=None):
         template = super().get_template(template_name, skip)
-        if not isinstance(template, LanguageTemplate):  # just compiled by Django
-            template = LanguageTemplate(template, get_language())
-            self.get_template_cache[self.cache_key(template_name, skip)] = template
+        if type(template) is Template:  # just compiled by Django (or with nothing to fold)
+            key = self.cache_key(template_name, skip)
+            if key not in self._checked:
+                self._checked.add(key)
+                folded = LanguageTemplate(template, get_language())
+                if folded.folded_anything:
+                    template = self.get_template_cache[key] = folded
         return template
+
+    def reset(self):
+        super().reset()
+        self._checked = set()
 
     def _setting_changed(self, *, setting, **kwargs):
         if setting in TRANSLATION_SETTINGS:
@@ -78,7 +89,7 @@ class LanguageTemplate(Template):
         self.language = language
         self.django_nodelist = compiled.nodelist
         folded = self.compile_nodelist()
-        fold_nodelist(folded, language)
+        self.folded_anything = fold_nodelist(folded, language)
         self.folded_nodelist = FoldedNodeList(folded)
 
     @property
@@ -107,15 +118,18 @@ class FoldedNodeList(NodeList):
         return list(found)
 
 
-def fold_nodelist(nodelist: NodeList, language: str | None) -> None:
-    """Replace, in place, the constant nodes of ``nodelist`` and of the nodes it holds."""
+def fold_nodelist(nodelist: NodeList, language: str | None) -> bool:
+    """Replace, in place, the constant nodes of ``nodelist`` and of the nodes it holds; whether any was."""
+    replaced = False
     for index, node in enumerate(nodelist):
         replacement = _folded(node, language)
         if replacement is not None:
             nodelist[index] = replacement
+            replaced = True
         elif not isinstance(node, LanguageNode):  # another language inside: Django's nodes
             for child in _child_nodelists(node):
-                fold_nodelist(child, language)
+                replaced = fold_nodelist(child, language) or replaced
+    return replaced
 
 
 def _child_nodelists(node: Node):

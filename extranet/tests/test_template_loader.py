@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.template import Context, engines
+from django.template import Context, Template, engines
 from django.template.backends.django import DjangoTemplates
 from django.templatetags.i18n import TranslateNode
 from django.test import RequestFactory
@@ -212,3 +212,18 @@ def test_a_request_context_renders_the_same(both, rf: RequestFactory):
         assert ours.get_template("layout.html").render({}, request) == django.get_template(
             "layout.html"
         ).render({}, request)
+
+
+def test_a_template_with_nothing_to_fold_stays_django_s(both, folder):
+    (folder / "bare.html").write_text(
+        "{% load i18n %}<p>{{ name }} {% translate name %}</p>", encoding="utf-8"
+    )
+    _django, ours = both
+    with translation.override("fr"):
+        template = ours.get_template("bare.html").template
+        assert type(template) is Template
+        assert ours.get_template("bare.html").template is template
+        assert (
+            template.render(Context(CONTEXT))
+            == "<p>Léo &lt;Martin&gt; &amp; Cie Léo &lt;Martin&gt; &amp; Cie</p>"
+        )
