@@ -83,7 +83,8 @@ MIDDLEWARE = [
     # Static files from the app server itself, hashed and compressed (the web server may still
     # serve STATIC_ROOT directly: see docs/deploy.md).
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware, building the headers from the settings once.
+    "extranet.shell.middleware.ContentSecurityPolicyMiddleware",
     # Personal pages are never cached; a locked database answers a page that keeps what was typed.
     "extranet.shell.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,8 +108,18 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loader, one compiled template per language with the constant
+            # translations, URLs and static paths worked out once (extranet.base.template_loader).
+            "loaders": [
+                (
+                    "extranet.base.template_loader.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -171,7 +182,8 @@ CACHES = {"default": parse_cache_url("CACHE_URL", env_str("CACHE_URL"))}
 SESSION_BACKEND = env_str("SESSION_BACKEND", "cached_db" if cache_is_shared(CACHES["default"]) else "db")
 _SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
-    "cached_db": "django.contrib.sessions.backends.cached_db",
+    # Django's cached_db, reading the session and its user's identity in one round trip.
+    "cached_db": "extranet.base.sessions",
     "cache": "django.contrib.sessions.backends.cache",
 }
 if SESSION_BACKEND not in _SESSION_ENGINES:

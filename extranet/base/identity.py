@@ -18,12 +18,25 @@ by another process. Entries also expire after ``IDENTITY_CACHE_TIMEOUT`` seconds
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 GENERATION_KEY = "tutti:identity:generation"
+
+# Which user a session key belongs to, learnt from the session when it is read: a key keeps its
+# user for its whole life (logging in or out gives the session a new key). Only a hint, to ask
+# for the identity in the same round trip as the session; what the session says is checked.
+_session_users: dict[str, str] = {}
+SESSION_USERS_KEPT = 50_000
+# The identity entries read with this request's session: (user id, cache values), used once.
+_read_with_session: ContextVar[tuple[str, dict] | None] = ContextVar(
+    "tutti_identity_read_with_session", default=None
+)
 
 # Which users a written row concerns (a family: its guardians' logins), set by the shell.
 _affected_users: Callable[[type, int], Iterable[int]] | None = None
@@ -51,6 +64,52 @@ def load_user(user_id, load: Callable):
     if not enabled() or _identity_loader is None:
         return load(user_id)
     return _identity_loader(user_id, load)
+
+
+def read_session(session_cache, session_cache_key: str, session_key: str | None):
+    """The session's data in the cache (None if it is not there), with its user's identity
+    entries fetched in the same round trip when the session's user is known."""
+    _read_with_session.set(None)
+    user_id = _session_users.get(session_key) if session_key else None
+    if user_id is None or _identity_loader is None or not enabled():
+        return None
+    if settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS:  # two caches: two round trips anyway
+        return None
+    try:
+        values = session_cache.get_many([session_cache_key, user_key(user_id), GENERATION_KEY])
+    except Exception:  # an invalid key: Django's own read decides (it starts a fresh session)
+        return None
+    _read_with_session.set((user_id, values))
+    return values.get(session_cache_key)
+
+
+def remember_session_user(session_key: str | None, data: dict) -> None:
+    user_id = data.get(SESSION_KEY)
+    if session_key and user_id is not None:
+        if len(_session_users) >= SESSION_USERS_KEPT:
+            _session_users.clear()
+        _session_users[session_key] = str(user_id)
+
+
+def read_with_session(user_id, keys: list[str]) -> dict | None:
+    """The cache values of ``keys`` if this request's session read them already (once)."""
+    read = _read_with_session.get()
+    if read is None:
+        return None
+    _read_with_session.set(None)
+    read_user_id, values = read
+    if read_user_id != str(user_id):
+        return None
+    return {key: values[key] for key in keys if key in values}
+
+
+def _forget_session_read(**kwargs) -> None:
+    _read_with_session.set(None)
+
+
+# What a request read is never used by another request (or by code outside requests).
+request_started.connect(_forget_session_read, dispatch_uid="tutti-identity-forget-session-read")
+request_finished.connect(_forget_session_read, dispatch_uid="tutti-identity-forget-session-read")
 
 
 def _delete(keys: list[str]) -> None:

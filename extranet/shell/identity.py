@@ -31,7 +31,9 @@ def acting_memberships(user) -> list[Membership]:
 def load_user(user_id, load):
     """The active user ``user_id`` with its memberships: one cache read, the database on a miss."""
     key = identity.user_key(user_id)
-    values = cache.get_many([key, identity.GENERATION_KEY])
+    values = identity.read_with_session(user_id, [key, identity.GENERATION_KEY])
+    if values is None:
+        values = cache.get_many([key, identity.GENERATION_KEY])
     generation = values.get(identity.GENERATION_KEY, 0)
     entry = values.get(key)
     if entry is not None and entry[0] == generation:

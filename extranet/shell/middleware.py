@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.signals import setting_changed
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -125,6 +131,71 @@ class PrivatePagesMiddleware:
             cache_control = response.get("Cache-Control", "")
             if not ("private" in cache_control and "no-store" in cache_control):
                 add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
+        return response
+
+
+# What a view sets on its response (django-csp's decorators) to change the policy of one page.
+_CSP_OF_ONE_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_DEBUG_PAGES = (http.client.INTERNAL_SERVER_ERROR, http.client.NOT_FOUND)
+
+
+class ContentSecurityPolicyMiddleware(DjangoCSPMiddleware):
+    """django-csp's middleware, with the policy built from the settings once, not per response.
+
+    The headers depend on the settings alone unless the view changed them (django-csp's
+    decorators mark the response) or the page used a nonce: those answers go through
+    django-csp's own ``process_response``. Built again after any setting changes (tests).
+    """
+
+    _policies: tuple[str, str, tuple, tuple] | None = None
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        setting_changed.connect(self._forget_policies)  # a weak reference: gone with the handler
+
+    def _forget_policies(self, **kwargs):
+        self._policies = None
+
+    def _settings_policies(self) -> tuple[str, str, tuple, tuple]:
+        if self._policies is None:
+            enforced = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+            report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
+            self._policies = (
+                build_policy(),
+                build_policy(report_only=True),
+                tuple(enforced.get("EXCLUDE_URL_PREFIXES", None) or ()),
+                tuple(report_only.get("EXCLUDE_URL_PREFIXES", None) or ()),
+            )
+        return self._policies
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _CSP_OF_ONE_RESPONSE
+        ):
+            return super().process_response(request, response)
+        if response.status_code in _DEBUG_PAGES and settings.DEBUG:
+            return response
+        enforced, report_only, enforced_excluded, report_only_excluded = self._settings_policies()
+        for header, policy, exempt, excluded in (
+            (HEADER, enforced, "_csp_exempt", enforced_excluded),
+            (HEADER_REPORT_ONLY, report_only, "_csp_exempt_ro", report_only_excluded),
+        ):
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(excluded)
+            ):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
 
 

@@ -4,9 +4,13 @@ them at once when the secretariat deactivates the login, removes a household or 
 import time
 
 import pytest
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbStore
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from extranet.base import identity
+from extranet.base.sessions import SessionStore
 from extranet.shell.middleware import SESSION_SEEN, SESSION_STARTED
 from extranet.tests.factories import StaffUserFactory
 from extranet.tests.portal import log_in, logged_in_family
@@ -23,7 +27,7 @@ HELLO = "/bench/hello/"
 def identity_cache(settings):
     """The production setting with a shared cache (tests run in one process: local memory is shared)."""
     settings.IDENTITY_CACHE = True
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "extranet.base.sessions"  # what SESSION_BACKEND=cached_db chooses
     settings.ROOT_URLCONF = "bench.urls"
 
 
@@ -155,3 +159,66 @@ def test_two_logins_of_one_family_see_each_its_own_guardian(identity_cache):
 
     assert clients[0].get(reverse("family:detail")).wsgi_request.guardian == first
     assert clients[1].get(reverse("family:detail")).wsgi_request.guardian == second
+
+
+class CacheCalls:
+    """Counts the default cache's reads (each one a round trip to Redis in production; the
+    local-memory cache's get_many calls its get, which is not one more read)."""
+
+    def __init__(self, monkeypatch):
+        self.reads = []
+        self.inside = False
+        for name in ("get", "get_many"):
+            original = getattr(cache, name)
+
+            def counted(*args, _original=original, _name=name, **kwargs):
+                if self.inside:
+                    return _original(*args, **kwargs)
+                self.reads.append(_name)
+                self.inside = True
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.inside = False
+
+            monkeypatch.setattr(cache, name, counted)
+
+
+def test_the_session_and_the_identity_come_in_one_cache_read(client, identity_cache, monkeypatch):
+    family, guardian = logged_in_family(client)
+    warm(client)  # the process learns whose session it is
+    calls = CacheCalls(monkeypatch)
+
+    response = client.get(HELLO)  # a view that reads nothing itself
+
+    assert calls.reads == ["get_many"]
+    assert response.wsgi_request.user == guardian.user
+    assert response.wsgi_request.family == family
+    assert response.wsgi_request.guardian == guardian
+
+
+def test_a_wrong_hint_about_the_session_s_user_is_not_believed(client, identity_cache):
+    family, guardian = logged_in_family(client)
+    other_family, other_guardian = logged_in_family(Client())
+    warm(client)
+    identity._session_users[client.session.session_key] = str(other_guardian.user_id)
+
+    response = client.get(reverse("family:detail"))
+
+    assert response.wsgi_request.guardian == guardian
+    assert response.wsgi_request.family == family != other_family
+
+
+def test_what_a_request_read_is_not_used_after_it(client, identity_cache):
+    _family, guardian = logged_in_family(client)
+    warm(client)
+    client.get(HELLO)
+    guardian.user.is_active = False
+    guardian.user.save()
+
+    assert identity.read_with_session(guardian.user_id, [identity.user_key(guardian.user_id)]) is None
+    assert client.get(reverse("family:detail")).status_code == 302
+
+
+def test_the_session_engine_is_django_s_cached_db():
+    assert issubclass(SessionStore, CachedDbStore)

@@ -81,7 +81,8 @@ def test_with_redis_sessions_are_read_through_the_shared_cache(tmp_path):
     found = settings_for(tmp_path, CACHE_URL="redis://127.0.0.1:6379/3")
     assert found["cache"] == "extranet.base.cache.RedisCache"
     assert found["location"] == "redis://127.0.0.1:6379/3"
-    assert found["session"] == "django.contrib.sessions.backends.cached_db"
+    # Django's cached_db, reading the session and its user's identity in one round trip.
+    assert found["session"] == "extranet.base.sessions"
 
 
 def test_cached_sessions_refuse_a_cache_of_one_process(tmp_path):
