@@ -2,10 +2,9 @@
 
 import datetime
 
-from django import forms, template
+from django import template
 from django.contrib.messages import ERROR
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext, pgettext
 
 from extranet.base import dates, money
@@ -125,110 +124,3 @@ def first_lesson(course):
     start = season.starts_on
     # Weekday: 1 = Monday (students.models.Weekday); date.weekday(): 0 = Monday.
     return start + datetime.timedelta(days=(weekday - 1 - start.weekday()) % 7)
-
-
-# Bootstrap 5 form fields (templates/forms/field.html).
-
-
-@register.filter(name="field_kind")
-def field_kind(field) -> str:
-    """ "checkbox", "radio", "select" or "input": how templates/forms/field.html lays the field out."""
-    widget = field.field.widget
-    input_type = getattr(widget, "input_type", None)
-    if input_type == "checkbox" and not getattr(widget, "allow_multiple_selected", False):
-        return "checkbox"
-    if input_type == "radio":
-        return "radio"
-    if isinstance(widget, forms.Select):
-        return "select"
-    return "input"
-
-
-_BOOTSTRAP_CLASS = {"checkbox": "form-check-input", "select": "form-select", "input": "form-control"}
-
-
-# Django's own widget templates that _render_widget writes in Python, with the same output: a
-# select renders one template include per option (the school levels, the PCS list), and these
-# templates are most of a form page's rendering time.
-_INPUT_TEMPLATES = {
-    f"django/forms/widgets/{name}.html"
-    for name in ("input", "text", "email", "date", "number", "tel", "checkbox")
-}
-_SELECT_TEMPLATE = "django/forms/widgets/select.html"
-_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-
-
-# Values go through format_html's conditional_escape, as ``{{ value|stringformat:'s' }}`` goes
-# through autoescaping in Django's templates (a value already marked safe stays as it is).
-
-
-def _html_attrs(attrs: dict) -> str:
-    """django/forms/widgets/attrs.html: `` name="value"``, a bare name for True, nothing for False."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
-    )
-
-
-def _option(option: dict) -> str:
-    return format_html(
-        '\n  <option value="{}"{}>{}</option>',
-        option["value"],
-        _html_attrs(option["attrs"]),
-        option["label"],
-    )
-
-
-def _optgroup(group_name, options) -> str:
-    rendered = format_html_join("", "{}", ((_option(option),) for option in options))
-    if not group_name:
-        return rendered
-    return format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, rendered)
-
-
-def _render_widget(field, attrs: dict):
-    """``field.as_widget(attrs=attrs)``, without the template engine for plain inputs and selects."""
-    widget = field.field.widget
-    fast = widget.template_name in _INPUT_TEMPLATES or (
-        widget.template_name == _SELECT_TEMPLATE and widget.option_template_name == _OPTION_TEMPLATE
-    )
-    if not fast or field.field.localize:
-        return field.as_widget(attrs=attrs)
-    attrs = field.build_widget_attrs(attrs, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", field.auto_id)
-    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
-    if widget.template_name != _SELECT_TEMPLATE:
-        value = "" if context["value"] is None else format_html(' value="{}"', context["value"])
-        return format_html(
-            '<input type="{}" name="{}"{}{}>',
-            context["type"],
-            context["name"],
-            value,
-            _html_attrs(context["attrs"]),
-        )
-    return format_html(
-        '<select name="{}"{}>{}\n</select>',
-        context["name"],
-        _html_attrs(context["attrs"]),
-        format_html_join(
-            "", "{}", ((_optgroup(name, options),) for name, options, _index in context["optgroups"])
-        ),
-    )
-
-
-@register.simple_tag
-def field_widget(field):
-    """The field's widget with Bootstrap's class (and ``is-invalid`` when it has errors)."""
-    css = [_BOOTSTRAP_CLASS[field_kind(field)]]
-    if field.errors:
-        css.append("is-invalid")
-    own = field.field.widget.attrs.get("class")
-    if own:
-        css.insert(0, own)
-    return _render_widget(field, {"class": " ".join(css)})
