@@ -24,10 +24,16 @@ def _default_language(settings):
         yield
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Transactional tests end by emptying every table, including the reference data that
     migrations load (civilities, payment means, document types…). Serialized rollback puts
-    it back, so every test, whatever ran before it, sees the database migrations built."""
+    it back at the start of the next transactional test, not of the next ordinary one: so,
+    as Django's runner does, every transactional test runs after every ordinary database test.
+    pytest-django sorts them so, but a plugin that shuffles the tests after it (pytest-randomly)
+    would undo it: this hook runs last and sorts again, keeping the shuffled order inside each
+    group (database tests, then transactional ones, then the tests without a database)."""
+    groups = {}
     for item in items:
         marker = item.get_closest_marker("django_db")
         transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
@@ -37,3 +43,9 @@ def pytest_collection_modifyitems(items):
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+            groups[item] = 1
+        elif marker is not None or "db" in getattr(item, "fixturenames", ()):
+            groups[item] = 0
+        else:
+            groups[item] = 2
+    items.sort(key=groups.__getitem__)
