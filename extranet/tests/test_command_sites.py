@@ -50,7 +50,11 @@ COMMANDS = {
     ),
     "billing_remind": (["--dry-run"], False, f"{LOIRE} : 0 famille à relancer"),
     "billing_render_pdfs": ([], False, f"{LOIRE} : 0 PDF produit"),
-    "billing_sepa_settle": (["--dry-run"], False, "Simulation, site sevre-loire : 0 prélèvement à encaisser (0,00 €)"),
+    "billing_sepa_settle": (
+        ["--dry-run"],
+        False,
+        "Simulation, site sevre-loire : 0 prélèvement à encaisser (0,00 €)",
+    ),
 }
 
 
