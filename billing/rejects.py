@@ -42,6 +42,36 @@ REVOKING_REASONS = {Reason.AC01, Reason.AC04, Reason.AC06, Reason.AG01, Reason.M
 DISPUTED_REASONS = {Reason.MS02, Reason.MD06}
 
 
+def _check_reason(reason: str) -> None:
+    if reason not in Reason.values:
+        raise PaymentError(_("Code motif inconnu : %(code)s.") % {"code": reason}, field="reason")
+
+
+def _locked_debit(direct_debit: DirectDebit) -> DirectDebit:
+    return (
+        DirectDebit.objects.select_for_update(of=("self",))
+        .select_related("instalment__invoice__family__site", "mandate__details")
+        .get(pk=direct_debit.pk)
+    )
+
+
+def _mark_returned(
+    debit: DirectDebit, *, state: str, reason: str, returned_on: datetime.date, recorded_by, note: str
+) -> DebitReject:
+    """What a reject and a return after collection both write: the debit's new state and the
+    bank's reason, with whether the instalment goes to the bank again."""
+    debit.state = state
+    debit.save(update_fields=["state"])
+    return DebitReject.objects.create(
+        direct_debit=debit,
+        reason=reason,
+        returned_on=returned_on,
+        recorded_by=recorded_by,
+        represent=reason not in REVOKING_REASONS and reason not in DISPUTED_REASONS,
+        note=note,
+    )
+
+
 def record_reject(
     *,
     direct_debit: DirectDebit,
@@ -50,31 +80,24 @@ def record_reject(
     returned_on: datetime.date | None = None,
     note: str = "",
 ) -> DebitReject:
-    if reason not in Reason.values:
-        raise PaymentError(_("Code motif inconnu : %(code)s.") % {"code": reason}, field="reason")
+    _check_reason(reason)
     with transaction.atomic():
-        debit = (
-            DirectDebit.objects.select_for_update(of=("self",))
-            .select_related("instalment__invoice__family__site", "mandate__details")
-            .get(pk=direct_debit.pk)
-        )
+        debit = _locked_debit(direct_debit)
         if debit.state == DirectDebit.State.COLLECTED:
             raise PaymentError(
                 _("Ce prélèvement est déjà encaissé : enregistrez un retour après encaissement.")
             )
         if debit.state != DirectDebit.State.PRESENTED:
             raise PaymentError(_("Ce prélèvement a déjà été enregistré comme rejeté."))
-        debit.state = DirectDebit.State.REJECTED
-        debit.save(update_fields=["state"])
-        represent = reason not in REVOKING_REASONS and reason not in DISPUTED_REASONS
-        reject = DebitReject.objects.create(
-            direct_debit=debit,
+        reject = _mark_returned(
+            debit,
+            state=DirectDebit.State.REJECTED,
             reason=reason,
             returned_on=returned_on or timezone.localdate(),
             recorded_by=actor,
-            represent=represent,
             note=note,
         )
+        represent = reject.represent
         mandate_revoked = _revoke_if_unusable(debit, reject, actor)
         family = debit.instalment.invoice.family
         send_email(
@@ -135,15 +158,11 @@ def record_return(
     pending for an overpayment of that collection is declined (the bank took that money back
     too); the mandate is revoked for the reasons that say it cannot be used; the family is told
     what to do, and the next file presents the instalment again unless the debtor disputes it."""
-    if reason not in Reason.values:
-        raise PaymentError(_("Code motif inconnu : %(code)s.") % {"code": reason}, field="reason")
+    _check_reason(reason)
     returned_on = returned_on or timezone.localdate()
+    recorded_by = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
-        debit = (
-            DirectDebit.objects.select_for_update(of=("self",))
-            .select_related("instalment__invoice__family__site", "mandate__details")
-            .get(pk=direct_debit.pk)
-        )
+        debit = _locked_debit(direct_debit)
         if debit.state != DirectDebit.State.COLLECTED:
             raise PaymentError(
                 _(
@@ -156,22 +175,19 @@ def record_return(
             .select_related("site")
             .get(pk=debit.instalment.invoice.family_id)
         )
-        debit.state = DirectDebit.State.RETURNED
-        debit.save(update_fields=["state"])
-        represent = reason not in REVOKING_REASONS and reason not in DISPUTED_REASONS
-        reject = DebitReject.objects.create(
-            direct_debit=debit,
+        reject = _mark_returned(
+            debit,
+            state=DirectDebit.State.RETURNED,
             reason=reason,
             returned_on=returned_on,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-            represent=represent,
+            recorded_by=recorded_by,
             note=note,
         )
+        represent = reject.represent
         why = _("Prélèvement %(reference)s retourné par la banque après encaissement : %(reason)s") % {
             "reference": debit.end_to_end_id,
             "reason": reject.get_reason_display(),
         }
-        recorded_by = actor if getattr(actor, "pk", None) else None
         reversed_lines = []
         for payment in _collection_payments(debit):
             entry = Payment.objects.create(
