@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from extranet.base.models import Season
 from extranet.base.portal import scoped_or_404
+from extranet.base.prepared import PreparedQuery
 from families.models import Family
 from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
 
@@ -68,13 +69,18 @@ def past_enrolments(student: Student, season: Season | None) -> list[Enrolment]:
     return list(enrolments)
 
 
-def repertoire(student: Student) -> list[RepertoireEntry]:
-    """Répertoire tab: works studied, newest season first."""
-    return list(
-        RepertoireEntry.objects.filter(student=student)
+_REPERTOIRE = PreparedQuery(
+    lambda student_id: (
+        RepertoireEntry.objects.filter(student_id=student_id)
         .select_related("season", "discipline")
         .order_by("-season__starts_on", "discipline__name", "work")
     )
+)
+
+
+def repertoire(student: Student) -> list[RepertoireEntry]:
+    """Répertoire tab: works studied, newest season first."""
+    return _REPERTOIRE.list(student_id=student.pk)
 
 
 def school_record(student: Student, season: Season | None) -> SchoolRecord | None:
@@ -83,8 +89,16 @@ def school_record(student: Student, season: Season | None) -> SchoolRecord | Non
     return SchoolRecord.objects.filter(student=student, season=season).select_related("school_level").first()
 
 
+# One row by its key: ordered by the key alone, not by the pupils' names (two columns to compile).
+_FAMILY_PUPIL = PreparedQuery(
+    lambda family_id, student_id: (
+        Student.objects.for_family(family_id).filter(pk=student_id).order_by("pk")[:1]
+    )
+)
+
+
 def get_student_or_404(request, student_id, queryset=None) -> Student:
     """One pupil of the family acting in the portal, or 404 (another family's pupil included)."""
-    base = queryset if queryset is not None else Student.objects.all()
-    # One row by its key: ordered by the key alone, not by the pupils' names (two columns to compile).
-    return scoped_or_404(base.for_family(request.family).order_by("pk"), pk=student_id)
+    if queryset is None:
+        return _FAMILY_PUPIL.get_or_404(family_id=request.family.pk, student_id=student_id)
+    return scoped_or_404(queryset.for_family(request.family).order_by("pk"), pk=student_id)
