@@ -11,7 +11,8 @@ match at least one field, case-insensitively, anywhere in the field.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.lookups import In, Lookup
 from django.utils.text import smart_split, unescape_string_literal
 
 # Up to this many matches, the ids are read once and the list's queries (count, page, date
@@ -38,6 +39,23 @@ def _terms(search_term: str) -> list[str]:
     return terms
 
 
+class _OneOf(Lookup):
+    """``lhs IN (ids…)`` written ``lhs = ANY(%s)`` on PostgreSQL: the ids are one array parameter,
+    not one placeholder each for Django to prepare and the driver to find and quote in the query
+    (a few milliseconds for each of the list's queries at a thousand ids). Elsewhere, ``IN``."""
+
+    lookup_name = "one_of"  # not registered: search_by_field builds it
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        return In(self.lhs, self.rhs).as_sql(compiler, connection)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        return f"{lhs} = ANY(%s)", (*params, [field.get_db_prep_value(pk, connection) for pk in self.rhs])
+
+
 def search_by_field(queryset: QuerySet, search_term: str, fields) -> QuerySet:
     """``queryset`` limited to the rows where each term of ``search_term`` matches one of ``fields``."""
     model = queryset.model
@@ -49,5 +67,8 @@ def search_by_field(queryset: QuerySet, search_term: str, fields) -> QuerySet:
         ]
         matching = per_field[0].union(*per_field[1:]) if len(per_field) > 1 else per_field[0]
         ids = list(matching[: MATERIALIZED_IDS + 1])
-        queryset = queryset.filter(pk__in=ids if len(ids) <= MATERIALIZED_IDS else matching)
+        if len(ids) <= MATERIALIZED_IDS:
+            queryset = queryset.filter(_OneOf(F("pk"), ids)) if ids else queryset.none()
+        else:
+            queryset = queryset.filter(pk__in=matching)
     return queryset

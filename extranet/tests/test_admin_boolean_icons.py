@@ -1,8 +1,11 @@
 """The yes/no icons of the admin's lists read "Oui"/"Non" to a screen reader, not "True"/"False"."""
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 
+from extranet.base.admin_icons import boolean_icon
 from extranet.tests.factories import SeasonFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,3 +19,13 @@ def test_a_boolean_column_of_a_list_has_a_french_text_alternative(admin_client):
     assert 'alt="Non"' in page
     assert 'alt="False"' not in page
     assert 'alt="True"' not in page
+
+
+def test_the_icon_follows_the_language_and_the_static_url():
+    with translation.override("fr"):
+        assert 'alt="Oui"' in boolean_icon(True)
+    with translation.override("en"):
+        assert 'alt="Oui"' not in boolean_icon(True)
+    with override_settings(STATIC_URL="/autre-statique/"):
+        assert 'src="/autre-statique/admin/img/icon-no.svg"' in boolean_icon(False)
+    assert "/autre-statique/" not in boolean_icon(False)

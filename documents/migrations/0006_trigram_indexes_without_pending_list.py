@@ -1,0 +1,21 @@
+"""The trigram indexes of the secretariat's searches without a pending list: PostgreSQL only.
+
+Why (a search right after a load read 4 MB of pending entries per column):
+``extranet.base.pg.TrigramIndexesWithoutPendingList``.
+"""
+
+from django.db import migrations
+
+from extranet.base.pg import TrigramIndexesWithoutPendingList
+
+
+class Migration(migrations.Migration):
+    dependencies = [("documents", "0005_search_trigram_indexes")]
+
+    operations = [
+        TrigramIndexesWithoutPendingList(
+            [
+                ("documents_document", "original_name"),
+            ]
+        )
+    ]
