@@ -16,12 +16,29 @@ from extranet.base.forms import (
     VersionField,
 )
 from extranet.base.models import Civility, PaymentMeans, SocioProfessionalCategory
+from extranet.base.prepared import PreparedQuery
 from families.models import BillingMode, FamilySituation
+
+
+def set_reference_choices(field: forms.ModelChoiceField, rows) -> None:
+    """The choices of a reference list field from ``rows``, the rows its queryset reads, taken from
+    a prepared query (read on every request, so a change in the admin shows on the next one,
+    without building and compiling the queryset). A POST is still checked against the queryset."""
+    choices = [] if field.empty_label is None else [("", field.empty_label)]
+    choices.extend((row.pk, field.label_from_instance(row)) for row in rows)
+    field.choices = choices
+
+
+CIVILITIES = PreparedQuery(lambda: Civility.objects.order_by("order"))
+_PAYMENT_MEANS = PreparedQuery(lambda: PaymentMeans.objects.order_by("order"))
+_SOCIO_PROFESSIONAL_ROWS = PreparedQuery(
+    lambda: SocioProfessionalCategory.objects.order_by("order").values_list("pk", "code", "label")
+)
 
 
 def socio_professional_choices() -> list:
     """INSEE PCS: categories grouped under their group; a group without categories is a choice itself."""
-    rows = list(SocioProfessionalCategory.objects.order_by("order").values_list("pk", "code", "label"))
+    rows = _SOCIO_PROFESSIONAL_ROWS.list()
     choices: list = [("", _("Non renseignée"))]
     for pk, code, label in rows:
         if len(code) != 1:
@@ -85,6 +102,7 @@ class GuardianForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        set_reference_choices(self.fields["civility"], CIVILITIES.list())
         self.fields["socio_professional_category"].choices = socio_professional_choices()
         self.mark_required()
 
@@ -157,6 +175,7 @@ class FamilyBillingForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        set_reference_choices(self.fields["payment_means"], _PAYMENT_MEANS.list())
         self.mark_required()
 
     @staticmethod

@@ -19,8 +19,12 @@ from extranet.base.forms import (
     VersionField,
 )
 from extranet.base.models import Civility, SchoolLevel
+from extranet.base.prepared import PreparedQuery
+from families.forms import CIVILITIES, set_reference_choices
 
 ADULT_LEVEL_CODE = "adulte"
+
+_SCHOOL_LEVELS = PreparedQuery(lambda: SchoolLevel.objects.order_by("order"))
 
 IMAGE_RIGHTS_CHOICES = [("oui", _("Oui")), ("non", _("Non"))]
 
@@ -90,7 +94,9 @@ class StudentIdentityForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, season_label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        set_reference_choices(self.fields["civility"], CIVILITIES.list())
         if season_label:
+            set_reference_choices(self.fields["school_level"], _SCHOOL_LEVELS.list())
             self.fields["school_level"].label = _("Niveau scolaire %(season)s") % {"season": season_label}
         else:
             # No coming season yet: the school cannot be recorded, so it is not asked.
