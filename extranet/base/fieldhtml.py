@@ -50,8 +50,10 @@ _BOOTSTRAP_CLASS = {"checkbox": "form-check-input", "select": "form-select", "in
 # Django renders one template per option: the school levels, the PCS list).
 _INPUT_TEMPLATES = {
     f"django/forms/widgets/{name}.html"
-    for name in ("input", "text", "email", "date", "number", "tel", "checkbox", "hidden")
+    for name in ("input", "text", "email", "date", "number", "tel", "checkbox", "hidden", "file")
 }
+# A file input without a current file is a plain input (the "Importer" form's file).
+_CLEARABLE_FILE_TEMPLATE = "django/forms/widgets/clearable_file_input.html"
 _SELECT_TEMPLATE = "django/forms/widgets/select.html"
 _OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
@@ -97,7 +99,8 @@ def _fast_widget(field: BoundField, attrs: dict) -> str | None:
     engine; None for any other widget."""
     widget = field.field.widget
     select = widget.template_name == _SELECT_TEMPLATE and widget.option_template_name == _OPTION_TEMPLATE
-    if not (select or widget.template_name in _INPUT_TEMPLATES) or field.field.localize:
+    clearable = widget.template_name == _CLEARABLE_FILE_TEMPLATE
+    if not (select or clearable or widget.template_name in _INPUT_TEMPLATES) or field.field.localize:
         return None
     attrs = field.build_widget_attrs(attrs, widget)
     if field.auto_id and "id" not in widget.attrs:
@@ -109,6 +112,8 @@ def _fast_widget(field: BoundField, attrs: dict) -> str | None:
             attrs["multiple"] = True
         return f'<select name="{name}"{_attrs(attrs)}>{_options(widget, field.value())}\n</select>'
     context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    if clearable and context["is_initial"]:
+        return None  # the current file's link and the "clear" checkbox: Django's template
     value = "" if context["value"] is None else f' value="{conditional_escape(context["value"])}"'
     return (
         f'<input type="{conditional_escape(context["type"])}" name="{name}"{value}{_attrs(context["attrs"])}>'

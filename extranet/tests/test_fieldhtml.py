@@ -27,6 +27,8 @@ class SampleForm(PortalFormMixin, forms.Form):
     )
     guardian = forms.BooleanField(label="Utiliser", required=False)
     information = forms.CharField(label="Information", widget=forms.Textarea, required=False)
+    upload = forms.FileField(label="Fichier", required=False)
+    photo = forms.FileField(label="Photo", widget=forms.FileInput(attrs={"accept": "image/*"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
