@@ -53,6 +53,7 @@ class DocumentRow:
     document: Document | None = None
     blocking: bool = False
     note: str = ""
+    uploadable: bool = False  # its type is among the overview's upload types (Importer, Remplacer)
 
     @property
     def state(self) -> str:
@@ -211,6 +212,8 @@ def _overview(
         for d in visible
         if d.document_type_id not in shown_type_ids
     )
+    for row in overview.rows:
+        row.uploadable = row.document_type in overview.upload_types
     return overview
 
 
