@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet, Subquery
 
 from extranet.base.models import Season
 from extranet.base.portal import scoped_or_404
@@ -107,21 +105,20 @@ def _past_enrolments(student_id):
     )
 
 
-def _enrolments_before(student_id, starts_on: datetime.date):
-    return _past_enrolments(student_id).filter(season__starts_on__lt=starts_on)
-
-
-_ENROLMENTS_BEFORE = PreparedQuery(_enrolments_before)
-_ENROLMENTS_NOT_NEXT = PreparedQuery(
-    lambda student_id: _past_enrolments(student_id).filter(season__is_next=False)
+_CURRENT_SEASONS = Season.objects.filter(is_current=True)
+# The seasons before the current one; without a current season, every season but the next.
+_PAST_ENROLMENTS = PreparedQuery(
+    lambda student_id: _past_enrolments(student_id).filter(
+        Q(season__starts_on__lt=Subquery(_CURRENT_SEASONS.values("starts_on")[:1]))
+        | (~Exists(_CURRENT_SEASONS) & Q(season__is_next=False))
+    )
 )
 
 
-def past_enrolments(student: Student, season: Season | None) -> list[Enrolment]:
-    """Historique tab: courses and cycles of the seasons before ``season``, newest first."""
-    if season is not None:
-        return _ENROLMENTS_BEFORE.list(student_id=student.pk, starts_on=season.starts_on)
-    return _ENROLMENTS_NOT_NEXT.list(student_id=student.pk)
+def past_enrolments(student: Student) -> list[Enrolment]:
+    """Historique tab: courses and cycles of the seasons before the current one (every season
+    but the next when there is no current season), newest first, in one query."""
+    return _PAST_ENROLMENTS.list(student_id=student.pk)
 
 
 _REPERTOIRE = PreparedQuery(

@@ -97,14 +97,13 @@ def courses(request, student_id):
 @family_required
 def history(request, student_id):
     student = get_student_or_404(request, student_id)
-    season = selectors.current_season()
     return render(
         request,
         "students/history.html",
         {
             "student": student,
             "student_tab": "history",
-            "enrolments": selectors.past_enrolments(student, season),
+            "enrolments": selectors.past_enrolments(student),
         },
     )
 

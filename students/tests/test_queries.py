@@ -23,7 +23,7 @@ PAGES = {
     "students:list": 6,  # pupils, current season, their courses
     "students:identity": 7,  # pupil, next season, school record, civilities with school levels
     "students:courses": 6,  # pupil, current and next seasons, the courses of both
-    "students:history": 6,  # pupil, current season, past courses
+    "students:history": 5,  # pupil, the courses of the seasons before the current one
     "students:repertoire": 5,  # pupil, works
 }
 

@@ -355,6 +355,20 @@ def test_history_lists_past_seasons_courses_and_cycles(client):
     assert "Cours de cette année" not in page
 
 
+def test_history_without_a_current_season_lists_every_season_but_the_next(client):
+    current, coming = seasons()
+    current.is_current = False
+    current.save()
+    family, _guardian = logged_in_family(client)
+    student = StudentFactory(family=family)
+    EnrolmentFactory(student=student, course=CourseFactory(season=current, name="Cours de 2025"))
+    EnrolmentFactory(student=student, course=CourseFactory(season=coming, name="Cours de 2026"))
+
+    page = client.get(reverse("students:history", args=[student.pk])).content.decode()
+
+    assert "Cours de 2025" in page and "Cours de 2026" not in page
+
+
 def test_history_is_empty_for_a_new_pupil(client):
     seasons()
     family, _guardian = logged_in_family(client)
