@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from extranet.base.models import Season
 from extranet.base.portal import scoped_or_404
@@ -142,6 +142,33 @@ _SCHOOL_RECORD = PreparedQuery(
         .order_by("pk")[:1]
     )
 )
+
+
+def _next_season_with_record(student_id):
+    record = SchoolRecord.objects.filter(student_id=student_id, season=OuterRef("pk"))
+    return Season.objects.filter(is_next=True).annotate(
+        record_pk=Subquery(record.values("pk")[:1]),
+        record_school_name=Subquery(record.values("school_name")[:1]),
+        record_school_level_id=Subquery(record.values("school_level_id")[:1]),
+    )[:1]
+
+
+_NEXT_SEASON_WITH_RECORD = PreparedQuery(_next_season_with_record)
+
+
+def next_season_and_school_record(student: Student) -> tuple[Season | None, SchoolRecord | None]:
+    """Identité: the next season and the pupil's school record of it (its school name and level
+    id, what the form shows), in one query."""
+    season = _NEXT_SEASON_WITH_RECORD.first(student_id=student.pk)
+    if season is None or season.record_pk is None:
+        return season, None
+    return season, SchoolRecord(
+        pk=season.record_pk,
+        student_id=student.pk,
+        season_id=season.pk,
+        school_name=season.record_school_name,
+        school_level_id=season.record_school_level_id,
+    )
 
 
 def school_record(student: Student, season: Season | None) -> SchoolRecord | None:

@@ -23,8 +23,7 @@ def student_list(request):
 @family_required
 def identity(request, student_id):
     student = selectors.get_student_with_civility_or_404(request, student_id)
-    season = selectors.next_season()
-    record = selectors.school_record(student, season)
+    season, record = selectors.next_season_and_school_record(student)
     season_label = season.label if season else ""
     status = 200
     unsaved = []

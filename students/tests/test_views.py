@@ -132,6 +132,8 @@ def test_identity_shows_the_school_of_the_coming_season(client):
 
     assert 'value="Collège Henri Wallon"' in page
     assert "École de l&#x27;an dernier" not in page
+    level_select = page.split('name="school_level"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{school_level("6e").pk}" selected>' in level_select
 
 
 def test_saving_identity_shows_elements_modifies_and_records_the_coming_season_school(
