@@ -33,6 +33,7 @@ from documents import validity
 from documents.models import Document, DocumentType
 from extranet.base.dates import long_date
 from extranet.base.models import Season
+from extranet.base.prepared import PreparedQuery
 from extranet.base.todo import TodoItem
 from students.models import Student
 
@@ -52,6 +53,7 @@ class DocumentRow:
     document: Document | None = None
     blocking: bool = False
     note: str = ""
+    uploadable: bool = False  # its type is among the overview's upload types (Importer, Remplacer)
 
     @property
     def state(self) -> str:
@@ -113,6 +115,20 @@ def students_with_dance(queryset):
     return queryset.annotate(dances=dance_condition())
 
 
+# The registered condition reads no value of the request (flags of the seasons, states): it can
+# be compiled once, after start-up registered it.
+_FAMILY_PUPIL_WITH_DANCE = PreparedQuery(
+    lambda family_id, student_id: students_with_dance(
+        Student.objects.for_family(family_id).filter(pk=student_id).order_by("pk")[:1]
+    )
+)
+
+
+def get_student_with_dance_or_404(family, student_id) -> Student:
+    """One pupil of ``family`` annotated with ``dances``, or 404 (another family's pupil included)."""
+    return _FAMILY_PUPIL_WITH_DANCE.get_or_404(family_id=family.pk, student_id=student_id)
+
+
 def applies(document_type: DocumentType, *, family, dances: bool) -> bool:
     """The type concerns this family or pupil: it may be handed in (and listed when required)."""
     requirement = document_type.requirement
@@ -137,9 +153,12 @@ class _Context:
         return validity.coming_season(self._seasons)
 
 
+_ACTIVE_TYPES = PreparedQuery(lambda: DocumentType.objects.filter(is_active=True))
+
+
 def _context(today=None, seasons=None) -> _Context:
     return _Context(
-        types=list(DocumentType.objects.filter(is_active=True)),
+        types=_ACTIVE_TYPES.list(),
         today=today or timezone.localdate(),
         seasons=seasons,
     )
@@ -193,6 +212,8 @@ def _overview(
         for d in visible
         if d.document_type_id not in shown_type_ids
     )
+    for row in overview.rows:
+        row.uploadable = row.document_type in overview.upload_types
     return overview
 
 
@@ -206,10 +227,28 @@ def _missing_note(document_type: DocumentType, *, earliest, providable: bool) ->
     return ""
 
 
-def _documents(family, ctx: _Context, **filters) -> list[Document]:
-    """The family's documents, each with its type taken from ``ctx`` (a retired type, no longer
-    among the active ones, is read in one more query)."""
-    documents = list(Document.objects.for_family(family).filter(**filters).order_by("-uploaded_at", "-pk"))
+def _family_documents(family_id):
+    return Document.objects.for_family(family_id).order_by("-uploaded_at", "-pk")
+
+
+_ALL_DOCUMENTS = PreparedQuery(_family_documents)
+_FAMILY_OWN_DOCUMENTS = PreparedQuery(lambda family_id: _family_documents(family_id).filter(student=None))
+_PUPIL_DOCUMENTS = PreparedQuery(
+    lambda family_id, student_id: _family_documents(family_id).filter(student_id=student_id)
+)
+_NOT_GIVEN = object()
+
+
+def _documents(family, ctx: _Context, *, student=_NOT_GIVEN) -> list[Document]:
+    """The family's documents (only the family's own with ``student=None``, only a pupil's with
+    ``student``), each with its type taken from ``ctx`` (a retired type, no longer among the
+    active ones, is read in one more query)."""
+    if student is _NOT_GIVEN:
+        documents = _ALL_DOCUMENTS.list(family_id=family.pk)
+    elif student is None:
+        documents = _FAMILY_OWN_DOCUMENTS.list(family_id=family.pk)
+    else:
+        documents = _PUPIL_DOCUMENTS.list(family_id=family.pk, student_id=student.pk)
     types = {document_type.pk: document_type for document_type in ctx.types}
     retired = {d.document_type_id for d in documents} - types.keys()
     if retired:

@@ -26,8 +26,6 @@ from documents.uploads import sniff
 from extranet.base.errors import DomainError, show_domain_error
 from extranet.base.portal import family_required, scoped_or_404
 from extranet.base.scoping import scope_to_staff
-from students.models import Student
-from students.selectors import get_student_or_404
 
 
 def staff_required(permission: str):
@@ -109,9 +107,7 @@ def family_documents(request):
 @never_cache
 @family_required
 def student_documents(request, student_id):
-    student = get_student_or_404(
-        request, student_id, queryset=selectors.students_with_dance(Student.objects.all())
-    )
+    student = selectors.get_student_with_dance_or_404(request.family, student_id)
     student.family = request.family  # loaded with its site and payment means by the middleware
     overview = selectors.student_overview(student)
     return _documents_page(

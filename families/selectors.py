@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from extranet.base.prepared import PreparedQuery
 from families.models import Family, Guardian, Membership
+
+_OTHER_GUARDIANS = PreparedQuery(
+    lambda family_id, guardian_id: (
+        Membership.objects.filter(family_id=family_id)
+        .exclude(guardian_id=guardian_id)
+        .select_related("guardian__civility")
+        .order_by("guardian__last_name", "guardian__first_name")
+    )
+)
 
 
 def other_guardians(family: Family, guardian: Guardian) -> list[Membership]:
     """The family's other guardians (read-only on the Famille page)."""
-    return list(
-        Membership.objects.filter(family=family)
-        .exclude(guardian=guardian)
-        .select_related("guardian__civility")
-        .order_by("guardian__last_name", "guardian__first_name")
-    )
+    return _OTHER_GUARDIANS.list(family_id=family.pk, guardian_id=guardian.pk)
 
 
 def family_emails(family) -> list[str]:

@@ -9,7 +9,7 @@ from extranet.base.errors import show_domain_error
 from extranet.base.forms import unsaved_values
 from extranet.base.portal import family_required
 from families import selectors, services
-from families.forms import FamilyBillingForm, GuardianForm
+from families.forms import FamilyBillingForm, GuardianForm, family_references
 from families.models import Family, Guardian
 
 
@@ -24,9 +24,10 @@ def detail(request):
     guardian, family = request.guardian, request.family
     status = 200
     unsaved = []
+    references = family_references()  # both forms' lists in one query
     if request.method == "POST":
-        guardian_form = GuardianForm(request.POST)
-        family_form = FamilyBillingForm(request.POST)
+        guardian_form = GuardianForm(request.POST, references=references)
+        family_form = FamilyBillingForm(request.POST, references=references)
         if guardian_form.is_valid() and family_form.is_valid():
             guardian_data, family_data = guardian_form.cleaned_data, family_form.cleaned_data
             try:
@@ -44,8 +45,8 @@ def detail(request):
                     family_form, family_initial
                 )
                 show_domain_error(error, request=request)
-                guardian_form = GuardianForm(initial=guardian_initial)
-                family_form = FamilyBillingForm(initial=family_initial)
+                guardian_form = GuardianForm(initial=guardian_initial, references=references)
+                family_form = FamilyBillingForm(initial=family_initial, references=references)
                 status = 409
             else:
                 messages.success(
@@ -53,8 +54,8 @@ def detail(request):
                 )
                 return redirect("family:detail")
     else:
-        guardian_form = GuardianForm(initial=GuardianForm.initial_for(guardian))
-        family_form = FamilyBillingForm(initial=FamilyBillingForm.initial_for(family))
+        guardian_form = GuardianForm(initial=GuardianForm.initial_for(guardian), references=references)
+        family_form = FamilyBillingForm(initial=FamilyBillingForm.initial_for(family), references=references)
     return render(
         request,
         "families/detail.html",

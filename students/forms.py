@@ -19,6 +19,7 @@ from extranet.base.forms import (
     VersionField,
 )
 from extranet.base.models import Civility, SchoolLevel
+from families.forms import reference_rows, set_reference_choices
 
 ADULT_LEVEL_CODE = "adulte"
 
@@ -90,7 +91,10 @@ class StudentIdentityForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, season_label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        references = reference_rows(Civility, SchoolLevel)  # one query for both lists
+        set_reference_choices(self.fields["civility"], references[Civility])
         if season_label:
+            set_reference_choices(self.fields["school_level"], references[SchoolLevel])
             self.fields["school_level"].label = _("Niveau scolaire %(season)s") % {"season": season_label}
         else:
             # No coming season yet: the school cannot be recorded, so it is not asked.

@@ -7,26 +7,23 @@ from django.utils.translation import gettext as _
 from extranet.base.editing import StaleEditError
 from extranet.base.errors import show_domain_error
 from extranet.base.forms import unsaved_values
-from extranet.base.models import Season
 from extranet.base.portal import family_required
 from students import selectors, services
 from students.forms import StudentIdentityForm
-from students.models import Student
 from students.selectors import get_student_or_404
 
 
 @family_required
 def student_list(request):
-    season = Season.objects.current()
+    season = selectors.current_season()
     students = selectors.family_students(request.family, season=season)
     return render(request, "students/list.html", {"students": students, "season": season})
 
 
 @family_required
 def identity(request, student_id):
-    student = get_student_or_404(request, student_id, Student.objects.select_related("civility"))
-    season = Season.objects.next()
-    record = selectors.school_record(student, season)
+    student = selectors.get_student_with_civility_or_404(request, student_id)
+    season, record = selectors.next_season_and_school_record(student)
     season_label = season.label if season else ""
     status = 200
     unsaved = []
@@ -46,7 +43,7 @@ def identity(request, student_id):
                     school_level=data.get("school_level"),
                 )
             except StaleEditError as error:
-                student = get_student_or_404(request, student_id, Student.objects.select_related("civility"))
+                student = selectors.get_student_with_civility_or_404(request, student_id)
                 record = selectors.school_record(student, season)
                 current = StudentIdentityForm.initial_for(student, record)
                 unsaved = unsaved_values(form, current)
@@ -99,14 +96,13 @@ def courses(request, student_id):
 @family_required
 def history(request, student_id):
     student = get_student_or_404(request, student_id)
-    season = Season.objects.current()
     return render(
         request,
         "students/history.html",
         {
             "student": student,
             "student_tab": "history",
-            "enrolments": selectors.past_enrolments(student, season),
+            "enrolments": selectors.past_enrolments(student),
         },
     )
 

@@ -50,8 +50,10 @@ _BOOTSTRAP_CLASS = {"checkbox": "form-check-input", "select": "form-select", "in
 # Django renders one template per option: the school levels, the PCS list).
 _INPUT_TEMPLATES = {
     f"django/forms/widgets/{name}.html"
-    for name in ("input", "text", "email", "date", "number", "tel", "checkbox", "hidden")
+    for name in ("input", "text", "email", "date", "number", "tel", "checkbox", "hidden", "file")
 }
+# A file input without a current file is a plain input (the "Importer" form's file).
+_CLEARABLE_FILE_TEMPLATE = "django/forms/widgets/clearable_file_input.html"
 _SELECT_TEMPLATE = "django/forms/widgets/select.html"
 _OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
@@ -97,7 +99,8 @@ def _fast_widget(field: BoundField, attrs: dict) -> str | None:
     engine; None for any other widget."""
     widget = field.field.widget
     select = widget.template_name == _SELECT_TEMPLATE and widget.option_template_name == _OPTION_TEMPLATE
-    if not (select or widget.template_name in _INPUT_TEMPLATES) or field.field.localize:
+    clearable = widget.template_name == _CLEARABLE_FILE_TEMPLATE
+    if not (select or clearable or widget.template_name in _INPUT_TEMPLATES) or field.field.localize:
         return None
     attrs = field.build_widget_attrs(attrs, widget)
     if field.auto_id and "id" not in widget.attrs:
@@ -109,6 +112,8 @@ def _fast_widget(field: BoundField, attrs: dict) -> str | None:
             attrs["multiple"] = True
         return f'<select name="{name}"{_attrs(attrs)}>{_options(widget, field.value())}\n</select>'
     context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    if clearable and context["is_initial"]:
+        return None  # the current file's link and the "clear" checkbox: Django's template
     value = "" if context["value"] is None else f' value="{conditional_escape(context["value"])}"'
     return (
         f'<input type="{conditional_escape(context["type"])}" name="{name}"{value}{_attrs(context["attrs"])}>'
@@ -174,19 +179,48 @@ def _css(field: BoundField) -> str:
     return f" {conditional_escape(classes)}" if classes else ""
 
 
+def _radio_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
+    """(value, label, attrs) of each radio, as ``list(field)`` gives them (BoundField.subwidgets,
+    ChoiceWidget.optgroups and create_option), without a BoundWidget and a dict per option; None
+    for a radio widget of another class or with grouped choices."""
+    widget = field.field.widget
+    if type(widget) is not forms.RadioSelect:
+        return None
+    id_ = widget.attrs.get("id") or field.auto_id
+    base = widget.build_attrs(widget.attrs, field.build_widget_attrs({"id": id_} if id_ else {}))
+    value = widget.format_value(field.value())
+    has_selected = False
+    options = []
+    for index, (option_value, option_label) in enumerate(widget.choices):
+        if isinstance(option_label, (list, tuple)):
+            return None
+        if option_value is None:
+            option_value = ""
+        attrs = dict(base)
+        selected = not has_selected and str(option_value) in value
+        has_selected |= selected
+        if selected:
+            attrs.update(widget.checked_attribute)
+        if "id" in attrs:
+            attrs["id"] = widget.id_for_label(attrs["id"], str(index))
+        options.append((option_value, option_label, attrs))
+    return options
+
+
 def _radios(field: BoundField, errors) -> str:
     invalid = " is-invalid" if errors else ""
     name = conditional_escape(field.html_name)
-    options = list(field)
+    options = _radio_options(field)
+    if options is None:
+        options = [(option.data["value"], option.choice_label, option.data["attrs"]) for option in field]
+    input_type = conditional_escape(field.field.widget.input_type)
     parts = ["<div>\n"]
-    for index, option in enumerate(options, start=1):
-        data = option.data
-        attrs = _attrs(data["attrs"])
+    for index, (value, label, attrs) in enumerate(options, start=1):
         parts.append(
-            f'<div class="form-check">\n<input type="{conditional_escape(data["type"])}" '
-            f'class="form-check-input{invalid}" name="{name}" value="{conditional_escape(str(data["value"]))}"{attrs}>\n'
-            f'<label for="{conditional_escape(option.id_for_label)}" class="form-check-label">'
-            f"{conditional_escape(str(option.choice_label))}</label>\n"
+            f'<div class="form-check">\n<input type="{input_type}" '
+            f'class="form-check-input{invalid}" name="{name}" value="{conditional_escape(str(value))}"{_attrs(attrs)}>\n'
+            f'<label for="{conditional_escape(attrs.get("id"))}" class="form-check-label">'
+            f"{conditional_escape(str(label))}</label>\n"
             f"{_errors(field, errors) if index == len(options) else ''}\n</div>"
         )
     parts.append("\n</div>\n")

@@ -27,6 +27,8 @@ class SampleForm(PortalFormMixin, forms.Form):
     )
     guardian = forms.BooleanField(label="Utiliser", required=False)
     information = forms.CharField(label="Information", widget=forms.Textarea, required=False)
+    upload = forms.FileField(label="Fichier", required=False)
+    photo = forms.FileField(label="Photo", widget=forms.FileInput(attrs={"accept": "image/*"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,3 +187,56 @@ def test_a_choice_checkbox_is_written_as_django_writes_it(data):
             assert choice_tag(choice) == choice.tag()
     ticked = str(choice_tag(list(form["courses"])[1]))
     assert ticked.endswith(' id="id_courses_1" checked>') is bool(data)
+
+
+class _DjangoRadioSelect(forms.RadioSelect):
+    """A subclass: fieldhtml reads its options through Django's BoundField iteration."""
+
+
+class RadiosForm(forms.Form):
+    bound_field_class = BootstrapBoundField
+
+    rights = forms.ChoiceField(
+        label="Droit",
+        choices=[("oui", "Oui"), ("<non>", "Non & co")],
+        widget=forms.RadioSelect,
+        help_text="x",
+    )
+    means = forms.TypedChoiceField(
+        label="Moyen",
+        coerce=int,
+        choices=[(1, "Chèque"), (2, "Carte")],
+        widget=forms.RadioSelect(attrs={"data-x": "1"}),
+    )
+
+
+class DjangoRadiosForm(RadiosForm):
+    rights = forms.ChoiceField(
+        label="Droit",
+        choices=[("oui", "Oui"), ("<non>", "Non & co")],
+        widget=_DjangoRadioSelect,
+        help_text="x",
+    )
+    means = forms.TypedChoiceField(
+        label="Moyen",
+        coerce=int,
+        choices=[(1, "Chèque"), (2, "Carte")],
+        widget=_DjangoRadioSelect(attrs={"data-x": "1"}),
+    )
+
+
+@pytest.mark.parametrize(
+    "data, auto_id",
+    [
+        (None, "id_%s"),
+        ({"rights": "<non>", "means": "2"}, "id_%s"),
+        ({"rights": "peut-être"}, "id_%s"),
+        (None, False),
+    ],
+)
+def test_radios_are_written_as_django_iterates_them(data, auto_id):
+    ours, django = RadiosForm(data, auto_id=auto_id), DjangoRadiosForm(data, auto_id=auto_id)
+    if data:
+        ours.is_valid(), django.is_valid()
+    for name in ours.fields:
+        assert ours[name].as_bootstrap() == django[name].as_bootstrap(), name

@@ -16,9 +16,9 @@ from students.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, guardian with its family (3); civilities, PCS, payment means, other guardians (4).
-# The session is not written back: activity is recorded at most once a minute.
-FAMILY_PAGE_QUERIES = 7
+# Session, user, guardian with its family (3); civilities, PCS and payment means in one query,
+# other guardians (2). The session is not written back: activity is recorded at most once a minute.
+FAMILY_PAGE_QUERIES = 5
 
 
 def add_pupil(family):

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 # is not written back (activity is recorded at most once a minute).
 PAGES = {
     "students:list": 6,  # pupils, current season, their courses
-    "students:identity": 8,  # pupil, next season, school record, civilities, school levels
+    "students:identity": 6,  # pupil, next season with its school record, civilities with school levels
     "students:courses": 6,  # pupil, current and next seasons, the courses of both
-    "students:history": 6,  # pupil, current season, past courses
+    "students:history": 5,  # pupil, the courses of the seasons before the current one
     "students:repertoire": 5,  # pupil, works
 }
 

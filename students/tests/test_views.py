@@ -132,6 +132,8 @@ def test_identity_shows_the_school_of_the_coming_season(client):
 
     assert 'value="Collège Henri Wallon"' in page
     assert "École de l&#x27;an dernier" not in page
+    level_select = page.split('name="school_level"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{school_level("6e").pk}" selected>' in level_select
 
 
 def test_saving_identity_shows_elements_modifies_and_records_the_coming_season_school(
@@ -353,6 +355,20 @@ def test_history_lists_past_seasons_courses_and_cycles(client):
     assert page.index("Saison 2024/2025") < page.index("Saison 2023/2024")
     assert "Éveil musical" in page and "Piano débutant" in page and "Éveil" in page
     assert "Cours de cette année" not in page
+
+
+def test_history_without_a_current_season_lists_every_season_but_the_next(client):
+    current, coming = seasons()
+    current.is_current = False
+    current.save()
+    family, _guardian = logged_in_family(client)
+    student = StudentFactory(family=family)
+    EnrolmentFactory(student=student, course=CourseFactory(season=current, name="Cours de 2025"))
+    EnrolmentFactory(student=student, course=CourseFactory(season=coming, name="Cours de 2026"))
+
+    page = client.get(reverse("students:history", args=[student.pk])).content.decode()
+
+    assert "Cours de 2025" in page and "Cours de 2026" not in page
 
 
 def test_history_is_empty_for_a_new_pupil(client):
