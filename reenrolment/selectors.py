@@ -339,13 +339,13 @@ def window_dates_text(window: ReenrolmentWindow) -> str:
 
 
 def with_reenrolment_status(
-    queryset: QuerySet[Student], window: ReenrolmentWindow | None
+    queryset: QuerySet[Student], window: ReenrolmentWindow | int | None
 ) -> QuerySet[Student]:
     """Pupils annotated for the Accueil tab's re-enrolment lines, in the same query.
 
     ``expected``: the pupil should re-enrol (the rule of ``students_expected``, without the site:
     the caller's queryset is already scoped); ``reenrolment_state``: the state of its dossier in
-    ``window`` (None without a dossier or without a window).
+    ``window`` (a window or its id; None without a dossier or without a window).
     """
     this_season = Enrolment.objects.filter(student=OuterRef("pk"), season__is_current=True).exclude(
         status=Enrolment.Status.STOPPED
