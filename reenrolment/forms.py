@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from extranet.base.fieldhtml import choice_tag, conditional_escape
 from reenrolment.models import Reenrolment, ReenrolmentChoice
@@ -24,43 +25,74 @@ WEEKDAYS = dict(Weekday.choices)
 SEMESTERS = dict(Course._meta.get_field("semester").choices)
 
 
-def timetable(course: Course) -> str:
+@dataclass(frozen=True)
+class _DetailWords:
+    """The words of course_details in one language, translated once per process (the catalogue
+    repeats them for each course, on each view of the tab)."""
+
+    weekdays: dict[str, str]
+    semesters: dict[str, str]
+    ages: str
+    from_age: str
+    to_age: str
+    advanced: str
+    full: str
+
+
+@lru_cache(maxsize=16)
+def _detail_words(language: str | None) -> _DetailWords:
+    """The words in ``language``, which is the active language (get_language())."""
+    return _DetailWords(
+        weekdays={value: str(label) for value, label in WEEKDAYS.items()},
+        semesters={value: str(label) for value, label in SEMESTERS.items()},
+        ages=gettext("%(min)s à %(max)s ans"),
+        from_age=gettext("à partir de %(min)s ans"),
+        to_age=gettext("jusqu'à %(max)s ans"),
+        advanced=gettext("non débutants"),
+        full=gettext("complet : liste d'attente"),
+    )
+
+
+@lru_cache(maxsize=512)
+def _places_left(language: str | None, left: int) -> str:
+    return ngettext("%(left)s place restante", "%(left)s places restantes", left) % {"left": left}
+
+
+def timetable(course: Course, words: _DetailWords | None = None) -> str:
     """``course.timetable`` ("mercredi 14:00–15:00, salle 2"), its day's name translated alone."""
     if course.weekday is None or course.starts_at is None or course.ends_at is None:
         return ""
-    text = f"{WEEKDAYS.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
+    weekdays = (words or _detail_words(get_language())).weekdays
+    text = f"{weekdays.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
     return f"{text}, {course.room}" if course.room else text
 
 
 def course_details(course: Course) -> list[str]:
     """What a family needs to choose a course: timetable, teacher, semester, ages, places."""
+    language = get_language()
+    words = _detail_words(language)
     details = []
     if course.cycle_id:
         details.append(course.cycle.name)
-    when = timetable(course)
+    when = timetable(course, words)
     if when:
         details.append(when)
     if course.teacher_name:
         details.append(course.teacher_name)
     if course.semester:
-        details.append(str(SEMESTERS.get(course.semester, course.semester)))
+        details.append(words.semesters.get(course.semester, course.semester))
     if course.min_age is not None and course.max_age is not None:
-        details.append(str(_("%(min)s à %(max)s ans") % {"min": course.min_age, "max": course.max_age}))
+        details.append(words.ages % {"min": course.min_age, "max": course.max_age})
     elif course.min_age is not None:
-        details.append(str(_("à partir de %(min)s ans") % {"min": course.min_age}))
+        details.append(words.from_age % {"min": course.min_age})
     elif course.max_age is not None:
-        details.append(str(_("jusqu'à %(max)s ans") % {"max": course.max_age}))
+        details.append(words.to_age % {"max": course.max_age})
     if not course.beginners_allowed:
-        details.append(str(_("non débutants")))
+        details.append(words.advanced)
     seats_taken = getattr(course, "seats_taken", None)
     if seats_taken is not None:
         left = course.capacity - seats_taken
-        if left > 0:
-            details.append(
-                ngettext("%(left)s place restante", "%(left)s places restantes", left) % {"left": left}
-            )
-        else:
-            details.append(str(_("complet : liste d'attente")))
+        details.append(_places_left(language, left) if left > 0 else words.full)
     return details
 
 
