@@ -109,24 +109,34 @@ def waitlisted_subquery():
     return _count_per_outer_course(ReenrolmentChoice.objects.filter(state=ReenrolmentChoice.State.WAITLISTED))
 
 
-def _catalogue(season_id: int, site_id: int, *, with_seats: bool) -> QuerySet[Course]:
-    courses = (
-        Course.objects.filter(season_id=season_id, pole__site_id=site_id)
-        .with_names()
-        .order_by("pole__name", "category", "discipline__name", "name", "pk")
+def _site_courses(season_id: int, site_id: int) -> QuerySet[Course]:
+    return Course.objects.filter(season_id=season_id, pole__site_id=site_id).order_by(
+        "pole__name", "category", "discipline__name", "name", "pk"
     )
-    return courses.annotate(seats_taken=seats_taken_subquery()) if with_seats else courses
 
 
 def catalogue(window: ReenrolmentWindow, *, with_seats: bool = True) -> QuerySet[Course]:
     """Next season's courses on the window's site, each with ``seats_taken`` if asked."""
-    return _catalogue(window.season_id, window.site_id, with_seats=with_seats)
+    courses = _site_courses(window.season_id, window.site_id).with_names()
+    return courses.annotate(seats_taken=seats_taken_subquery()) if with_seats else courses
 
 
-# The Réinscription tab's reads, compiled once per process (extranet/base/prepared.py).
+# The Réinscription tab's reads, compiled once per process (extranet/base/prepared.py). The
+# catalogue's courses come with their names but not their season: it is the window's, given to
+# each course (reenrolment_offer) rather than read again with each.
 _CATALOGUE = {
-    True: PreparedQuery(lambda season_id, site_id: _catalogue(season_id, site_id, with_seats=True)),
-    False: PreparedQuery(lambda season_id, site_id: _catalogue(season_id, site_id, with_seats=False)),
+    False: PreparedQuery(
+        lambda season_id, site_id: _site_courses(season_id, site_id).select_related(
+            "discipline", "cycle", "pole"
+        )
+    ),
+    True: PreparedQuery(
+        lambda season_id, site_id: (
+            _site_courses(season_id, site_id)
+            .select_related("discipline", "cycle", "pole")
+            .annotate(seats_taken=seats_taken_subquery())
+        )
+    ),
 }
 
 
@@ -201,6 +211,8 @@ def reenrolment_offer(
     """Current courses with their next-season follow-up, and the catalogue. Two queries;
     ``with_past`` also reads the pupil's past courses (for suggested_course_ids) in the second."""
     courses = _CATALOGUE[with_seats].list(season_id=window.season_id, site_id=window.site_id)
+    for course in courses:
+        course.season = window.season
     follow_up: dict[int, Course] = {}
     for course in courses:
         if course.continues_id is not None:
