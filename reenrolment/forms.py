@@ -96,6 +96,12 @@ def course_details(course: Course) -> list[str]:
     return details
 
 
+def _category_labels() -> dict[str, str]:
+    """The kinds of course by value, translated once here: a lazy label compared with another
+    is translated again at each comparison."""
+    return {value: str(label) for value, label in CourseCategory.choices}
+
+
 class Checkbox(NamedTuple):
     """One course's checkbox as the template writes it: ``{{ widget.tag }}``, ``{{ widget.id_for_label }}``."""
 
@@ -209,7 +215,7 @@ class ReenrolmentForm(forms.Form):
         découverte, instrument, pratique collective, culture musicale, adultes):
         [(category label, [CourseChoice])]."""
         order = {value: index for index, (value, _label) in enumerate(CourseCategory.choices)}
-        labels = dict(CourseCategory.choices)
+        labels = _category_labels()
         rows = [row for row in self._wish_rows if self._is_suggested(row[0])]
         poles = {course.pole_id for course, _details, _widget in rows}
         groups: dict[str, list] = {}
@@ -221,7 +227,7 @@ class ReenrolmentForm(forms.Form):
 
     def other_groups(self) -> list[tuple]:
         """The rest of the catalogue, by pôle then kind of course: [(pole, [(label, [CourseChoice])])]."""
-        labels = dict(CourseCategory.choices)
+        labels = _category_labels()
         groups: list[tuple] = []
         for course, details, widget in self._wish_rows:
             if self._is_suggested(course):
