@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.fieldhtml import choice_tag, conditional_escape
+from extranet.base.fieldhtml import BootstrapBoundField, choice_tag, conditional_escape
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
 from students.models import Course, CourseCategory, Weekday
@@ -137,6 +137,8 @@ def _course_choice(course: Course, details: list[str], checkbox: Checkbox) -> Co
 class ReenrolmentForm(forms.Form):
     """The Réinscription tab. Choices come from the pupil's offer; the rules are checked by the service."""
 
+    bound_field_class = BootstrapBoundField  # {{ form.version }} written without the template engine
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     continued = forms.TypedMultipleChoiceField(
         label=_("Réinscription"),
@@ -255,6 +257,7 @@ class ReenrolmentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    bound_field_class = BootstrapBoundField
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
