@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.db.models import (
     CharField,
@@ -20,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from extranet.base import dates
@@ -338,9 +340,24 @@ def students_expected(site: Site) -> QuerySet[Student]:
     )
 
 
-def _datetime_text(value: datetime) -> str:
-    """ "lundi 4 janvier 2027 à 23 h" (local time)."""
+@lru_cache(maxsize=256)
+def _datetime_text_in(value: datetime, language: str | None, zone: str) -> str:
     return dates.long_datetime(value, with_weekday=True)
+
+
+def _datetime_text(value: datetime) -> str:
+    """ "lundi 4 janvier 2027 à 23 h" (local time), worked out once per process for a window's
+    dates in each language and time zone (the Accueil and Réinscription tabs show them on every
+    view)."""
+    return _datetime_text_in(value, get_language(), timezone.get_current_timezone_name())
+
+
+def window_opens_text(window: ReenrolmentWindow) -> str:
+    return _datetime_text(window.opens_at)
+
+
+def window_closes_text(window: ReenrolmentWindow) -> str:
+    return _datetime_text(window.closes_at)
 
 
 def window_dates_text(window: ReenrolmentWindow) -> str:
