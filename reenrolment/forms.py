@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from django import forms
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from extranet.base.fieldhtml import choice_tag
+from extranet.base.fieldhtml import BootstrapBoundField, choice_tag, conditional_escape
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
 from students.models import Course, CourseCategory, Weekday
@@ -24,44 +25,81 @@ WEEKDAYS = dict(Weekday.choices)
 SEMESTERS = dict(Course._meta.get_field("semester").choices)
 
 
-def timetable(course: Course) -> str:
+@dataclass(frozen=True)
+class _DetailWords:
+    """The words of course_details in one language, translated once per process (the catalogue
+    repeats them for each course, on each view of the tab)."""
+
+    weekdays: dict[str, str]
+    semesters: dict[str, str]
+    ages: str
+    from_age: str
+    to_age: str
+    advanced: str
+    full: str
+
+
+@lru_cache(maxsize=16)
+def _detail_words(language: str | None) -> _DetailWords:
+    """The words in ``language``, which is the active language (get_language())."""
+    return _DetailWords(
+        weekdays={value: str(label) for value, label in WEEKDAYS.items()},
+        semesters={value: str(label) for value, label in SEMESTERS.items()},
+        ages=gettext("%(min)s à %(max)s ans"),
+        from_age=gettext("à partir de %(min)s ans"),
+        to_age=gettext("jusqu'à %(max)s ans"),
+        advanced=gettext("non débutants"),
+        full=gettext("complet : liste d'attente"),
+    )
+
+
+@lru_cache(maxsize=512)
+def _places_left(language: str | None, left: int) -> str:
+    return ngettext("%(left)s place restante", "%(left)s places restantes", left) % {"left": left}
+
+
+def timetable(course: Course, words: _DetailWords | None = None) -> str:
     """``course.timetable`` ("mercredi 14:00–15:00, salle 2"), its day's name translated alone."""
     if course.weekday is None or course.starts_at is None or course.ends_at is None:
         return ""
-    text = f"{WEEKDAYS.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
+    weekdays = (words or _detail_words(get_language())).weekdays
+    text = f"{weekdays.get(course.weekday, course.weekday)} {course.starts_at:%H:%M}–{course.ends_at:%H:%M}"
     return f"{text}, {course.room}" if course.room else text
 
 
 def course_details(course: Course) -> list[str]:
     """What a family needs to choose a course: timetable, teacher, semester, ages, places."""
+    language = get_language()
+    words = _detail_words(language)
     details = []
     if course.cycle_id:
         details.append(course.cycle.name)
-    when = timetable(course)
+    when = timetable(course, words)
     if when:
         details.append(when)
     if course.teacher_name:
         details.append(course.teacher_name)
     if course.semester:
-        details.append(str(SEMESTERS.get(course.semester, course.semester)))
+        details.append(words.semesters.get(course.semester, course.semester))
     if course.min_age is not None and course.max_age is not None:
-        details.append(str(_("%(min)s à %(max)s ans") % {"min": course.min_age, "max": course.max_age}))
+        details.append(words.ages % {"min": course.min_age, "max": course.max_age})
     elif course.min_age is not None:
-        details.append(str(_("à partir de %(min)s ans") % {"min": course.min_age}))
+        details.append(words.from_age % {"min": course.min_age})
     elif course.max_age is not None:
-        details.append(str(_("jusqu'à %(max)s ans") % {"max": course.max_age}))
+        details.append(words.to_age % {"max": course.max_age})
     if not course.beginners_allowed:
-        details.append(str(_("non débutants")))
+        details.append(words.advanced)
     seats_taken = getattr(course, "seats_taken", None)
     if seats_taken is not None:
         left = course.capacity - seats_taken
-        if left > 0:
-            details.append(
-                ngettext("%(left)s place restante", "%(left)s places restantes", left) % {"left": left}
-            )
-        else:
-            details.append(str(_("complet : liste d'attente")))
+        details.append(_places_left(language, left) if left > 0 else words.full)
     return details
+
+
+def _category_labels() -> dict[str, str]:
+    """The kinds of course by value, translated once here: a lazy label compared with another
+    is translated again at each comparison."""
+    return {value: str(label) for value, label in CourseCategory.choices}
 
 
 class Checkbox(NamedTuple):
@@ -75,8 +113,31 @@ def _checkboxes(field: forms.BoundField) -> dict[str, Checkbox]:
     return {str(w.data["value"]): Checkbox(choice_tag(w), w.id_for_label) for w in field}
 
 
+class CourseChoice(NamedTuple):
+    """One wishable course as the template writes it: ``{{ choice.tag }}`` then ``{{ choice.label }}``."""
+
+    course: Course
+    tag: SafeString
+    label: SafeString
+
+
+def _course_choice(course: Course, details: list[str], checkbox: Checkbox) -> CourseChoice:
+    """The course's checkbox and its label (name, then the details after a "·"), written here
+    rather than by four template tags per course: the catalogue is most of the tab's HTML."""
+    text = conditional_escape(course.name)
+    if details:
+        joined = " · ".join(conditional_escape(detail) for detail in details)
+        text = f'{text} <span class="small text-body-secondary">· {joined}</span>'
+    label = (
+        f'<label class="form-check-label" for="{conditional_escape(checkbox.id_for_label)}">{text}</label>'
+    )
+    return CourseChoice(course, checkbox.tag, mark_safe(label))  # noqa: S308 (every value escaped)
+
+
 class ReenrolmentForm(forms.Form):
     """The Réinscription tab. Choices come from the pupil's offer; the rules are checked by the service."""
+
+    bound_field_class = BootstrapBoundField  # {{ form.version }} written without the template engine
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     continued = forms.TypedMultipleChoiceField(
@@ -154,21 +215,21 @@ class ReenrolmentForm(forms.Form):
     def suggested_groups(self) -> list[tuple]:
         """The courses the rules allow, grouped as the guides group them (éveil, parcours
         découverte, instrument, pratique collective, culture musicale, adultes):
-        [(category label, [(course, details, checkbox)])]."""
+        [(category label, [CourseChoice])]."""
         order = {value: index for index, (value, _label) in enumerate(CourseCategory.choices)}
-        labels = dict(CourseCategory.choices)
+        labels = _category_labels()
         rows = [row for row in self._wish_rows if self._is_suggested(row[0])]
         poles = {course.pole_id for course, _details, _widget in rows}
         groups: dict[str, list] = {}
         for course, details, widget in sorted(rows, key=lambda row: order.get(row[0].category, len(order))):
             if len(poles) > 1:
                 details = [course.pole.name, *details]
-            groups.setdefault(course.category, []).append((course, details, widget))
+            groups.setdefault(course.category, []).append(_course_choice(course, details, widget))
         return [(labels.get(category, category), courses) for category, courses in groups.items()]
 
     def other_groups(self) -> list[tuple]:
-        """The rest of the catalogue, by pôle then kind of course: [(pole, [(label, [(course, details, checkbox)])])]."""
-        labels = dict(CourseCategory.choices)
+        """The rest of the catalogue, by pôle then kind of course: [(pole, [(label, [CourseChoice])])]."""
+        labels = _category_labels()
         groups: list[tuple] = []
         for course, details, widget in self._wish_rows:
             if self._is_suggested(course):
@@ -179,7 +240,7 @@ class ReenrolmentForm(forms.Form):
             label = labels.get(course.category, course.category)
             if not categories or categories[-1][0] != label:
                 categories.append((label, []))
-            categories[-1][1].append((course, details, widget))
+            categories[-1][1].append(_course_choice(course, details, widget))
         return groups
 
     def other_count(self) -> int:
@@ -196,6 +257,7 @@ class ReenrolmentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    bound_field_class = BootstrapBoundField
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 

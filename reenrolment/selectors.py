@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from django.db.models import (
     CharField,
@@ -12,7 +13,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -21,10 +21,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from extranet.base import dates
 from extranet.base.models import Site
+from extranet.base.prepared import PreparedQuery
 from extranet.base.todo import TodoItem
 from reenrolment import rules
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
@@ -57,10 +59,15 @@ def queue_order(path: str = "") -> tuple:
     )
 
 
+_SITE_WINDOWS = PreparedQuery(
+    lambda site_id: ReenrolmentWindow.objects.filter(site_id=site_id).select_related("season", "site")
+)
+
+
 def window_for_site(site: Site, *, at: datetime | None = None) -> ReenrolmentWindow | None:
     """The window the families of ``site`` see: the open one, else the next to open, else the last closed."""
     at = at or timezone.now()
-    windows = list(ReenrolmentWindow.objects.filter(site=site).select_related("season", "site"))
+    windows = _SITE_WINDOWS.list(site_id=site.pk)
     open_now = [window for window in windows if window.is_open(at)]
     if open_now:
         return open_now[0]
@@ -104,14 +111,35 @@ def waitlisted_subquery():
     return _count_per_outer_course(ReenrolmentChoice.objects.filter(state=ReenrolmentChoice.State.WAITLISTED))
 
 
+def _site_courses(season_id: int, site_id: int) -> QuerySet[Course]:
+    return Course.objects.filter(season_id=season_id, pole__site_id=site_id).order_by(
+        "pole__name", "category", "discipline__name", "name", "pk"
+    )
+
+
 def catalogue(window: ReenrolmentWindow, *, with_seats: bool = True) -> QuerySet[Course]:
     """Next season's courses on the window's site, each with ``seats_taken`` if asked."""
-    courses = (
-        Course.objects.filter(season_id=window.season_id, pole__site_id=window.site_id)
-        .with_names()
-        .order_by("pole__name", "category", "discipline__name", "name", "pk")
-    )
+    courses = _site_courses(window.season_id, window.site_id).with_names()
     return courses.annotate(seats_taken=seats_taken_subquery()) if with_seats else courses
+
+
+# The Réinscription tab's reads, compiled once per process (extranet/base/prepared.py). The
+# catalogue's courses come with their names but not their season: it is the window's, given to
+# each course (reenrolment_offer) rather than read again with each.
+_CATALOGUE = {
+    False: PreparedQuery(
+        lambda season_id, site_id: _site_courses(season_id, site_id).select_related(
+            "discipline", "cycle", "pole"
+        )
+    ),
+    True: PreparedQuery(
+        lambda season_id, site_id: (
+            _site_courses(season_id, site_id)
+            .select_related("discipline", "cycle", "pole")
+            .annotate(seats_taken=seats_taken_subquery())
+        )
+    ),
+}
 
 
 @dataclass
@@ -154,14 +182,22 @@ def current_enrolments(student: Student) -> QuerySet[Enrolment]:
     )
 
 
-def _current_and_past(student: Student, season) -> tuple[list[Enrolment], tuple[set[int], bool]]:
-    """current_enrolments() and past_courses() from one read of the pupil's enrolments."""
-    enrolments = list(
-        Enrolment.objects.filter(student=student)
-        .filter(Q(season__is_current=True) | Q(season__starts_on__lt=season.starts_on))
+def _current_and_past_enrolments(student_id: int, before: date) -> QuerySet[Enrolment]:
+    """The pupil's enrolments of the current season and of the seasons that start ``before``."""
+    return (
+        Enrolment.objects.filter(student_id=student_id)
+        .filter(Q(season__is_current=True) | Q(season__starts_on__lt=before))
         .select_related("course__discipline", "course__cycle", "course__pole", "season")
         .order_by("course__discipline__name", "course__name", "pk")
     )
+
+
+_CURRENT_AND_PAST = PreparedQuery(_current_and_past_enrolments)
+
+
+def _current_and_past(student: Student, season) -> tuple[list[Enrolment], tuple[set[int], bool]]:
+    """current_enrolments() and past_courses() from one read of the pupil's enrolments."""
+    enrolments = _CURRENT_AND_PAST.list(student_id=student.pk, before=season.starts_on)
     current = [e for e in enrolments if e.status == Enrolment.Status.ACTIVE and e.season.is_current]
     past = _past_of(
         (e.course.discipline_id, e.course.category, e.course.discipline.is_dance)
@@ -176,7 +212,9 @@ def reenrolment_offer(
 ) -> ReenrolmentOffer:
     """Current courses with their next-season follow-up, and the catalogue. Two queries;
     ``with_past`` also reads the pupil's past courses (for suggested_course_ids) in the second."""
-    courses = list(catalogue(window, with_seats=with_seats))
+    courses = _CATALOGUE[with_seats].list(season_id=window.season_id, site_id=window.site_id)
+    for course in courses:
+        course.season = window.season
     follow_up: dict[int, Course] = {}
     for course in courses:
         if course.continues_id is not None:
@@ -241,23 +279,48 @@ def suggested_course_ids(student: Student, offer: ReenrolmentOffer) -> set[int]:
     }
 
 
+_DOSSIER = PreparedQuery(
+    lambda student_id, window_id: Reenrolment.objects.filter(student_id=student_id, window_id=window_id)[:1]
+)
+_DOSSIER_CHOICES = PreparedQuery(
+    lambda reenrolment_id: (
+        ReenrolmentChoice.objects.filter(reenrolment_id=reenrolment_id)
+        .select_related("course__pole", "course__discipline", "course__cycle")
+        .order_by("preference", "pk")
+    )
+)
+_DOSSIER_HISTORY = PreparedQuery(
+    lambda reenrolment_id: ReenrolmentStateChange.objects.filter(reenrolment_id=reenrolment_id).order_by(
+        "at", "pk"
+    )
+)
+
+
+def _prefetched(instance, name: str, rows: list) -> None:
+    """Hand ``rows`` to ``instance.<name>`` as ``prefetch_related(name)`` would: ``.all()`` then
+    reads them without a query, and each row knows its parent."""
+    manager = getattr(instance, name)
+    parent = manager.field.name
+    for row in rows:
+        setattr(row, parent, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
+
+
 def dossier_for(student: Student, window: ReenrolmentWindow | None) -> Reenrolment | None:
-    """The pupil's dossier in ``window`` with its choices (two queries), or None."""
+    """The pupil's dossier in ``window`` with its choices and its history (three queries), or
+    None (one query)."""
     if window is None:
         return None
-    return (
-        Reenrolment.objects.filter(student=student, window=window)
-        .prefetch_related(
-            Prefetch(
-                "choices",
-                queryset=ReenrolmentChoice.objects.select_related(
-                    "course__pole", "course__discipline", "course__cycle"
-                ).order_by("preference", "pk"),
-            ),
-            Prefetch("history", queryset=ReenrolmentStateChange.objects.order_by("at", "pk")),
-        )
-        .first()
-    )
+    dossier = _DOSSIER.first(student_id=student.pk, window_id=window.pk)
+    if dossier is not None:
+        _prefetched(dossier, "choices", _DOSSIER_CHOICES.list(reenrolment_id=dossier.pk))
+        _prefetched(dossier, "history", _DOSSIER_HISTORY.list(reenrolment_id=dossier.pk))
+    return dossier
 
 
 def students_expected(site: Site) -> QuerySet[Student]:
@@ -277,9 +340,24 @@ def students_expected(site: Site) -> QuerySet[Student]:
     )
 
 
-def _datetime_text(value: datetime) -> str:
-    """ "lundi 4 janvier 2027 à 23 h" (local time)."""
+@lru_cache(maxsize=256)
+def _datetime_text_in(value: datetime, language: str | None, zone: str) -> str:
     return dates.long_datetime(value, with_weekday=True)
+
+
+def _datetime_text(value: datetime) -> str:
+    """ "lundi 4 janvier 2027 à 23 h" (local time), worked out once per process for a window's
+    dates in each language and time zone (the Accueil and Réinscription tabs show them on every
+    view)."""
+    return _datetime_text_in(value, get_language(), timezone.get_current_timezone_name())
+
+
+def window_opens_text(window: ReenrolmentWindow) -> str:
+    return _datetime_text(window.opens_at)
+
+
+def window_closes_text(window: ReenrolmentWindow) -> str:
+    return _datetime_text(window.closes_at)
 
 
 def window_dates_text(window: ReenrolmentWindow) -> str:
@@ -290,13 +368,13 @@ def window_dates_text(window: ReenrolmentWindow) -> str:
 
 
 def with_reenrolment_status(
-    queryset: QuerySet[Student], window: ReenrolmentWindow | None
+    queryset: QuerySet[Student], window: ReenrolmentWindow | int | None
 ) -> QuerySet[Student]:
     """Pupils annotated for the Accueil tab's re-enrolment lines, in the same query.
 
     ``expected``: the pupil should re-enrol (the rule of ``students_expected``, without the site:
     the caller's queryset is already scoped); ``reenrolment_state``: the state of its dossier in
-    ``window`` (None without a dossier or without a window).
+    ``window`` (a window or its id; None without a dossier or without a window).
     """
     this_season = Enrolment.objects.filter(student=OuterRef("pk"), season__is_current=True).exclude(
         status=Enrolment.Status.STOPPED

@@ -76,6 +76,8 @@ def student_reenrolment(request, student_id):
             "can_withdraw": dossier is not None
             and dossier.state in {dossier.State.DRAFT, dossier.State.SUBMITTED},
             "age_day": rules.age_reference_day(window.season) if window else None,
+            "opens_text": selectors.window_opens_text(window) if window else "",
+            "closes_text": selectors.window_closes_text(window) if window else "",
             "house_rules_version": services.house_rules_version(site),
         },
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from documents import selectors as document_selectors
 from extranet.base.models import Season
+from extranet.base.prepared import PreparedQuery
 from extranet.base.todo import TodoItem
 from families.models import Family, Guardian
 from reenrolment import selectors as reenrolment_selectors
@@ -106,12 +107,51 @@ def profile_todo_items(*, family, guardian, seasons=None, students=None) -> list
     return items
 
 
+_SEASONS = PreparedQuery(lambda: Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+
+
 def current_and_next_seasons() -> list[Season]:
-    return list(Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+    return _SEASONS.list()
 
 
 def next_season(seasons: list[Season]) -> Season | None:
     return next((season for season in seasons if season.is_next), None)
+
+
+def _pupils(family_id):
+    students = Student.objects.for_family(family_id).order_by("first_name", "pk")
+    return document_selectors.students_with_dance(students)
+
+
+def _with_record(students, season_id):
+    # At most one record per pupil and season: the join keeps one row per pupil.
+    return students.annotate(
+        next_record=FilteredRelation("school_records", condition=Q(school_records__season_id=season_id)),
+        next_school_name=F("next_record__school_name"),
+        next_school_level=F("next_record__school_level__code"),
+    )
+
+
+def _without_record(students):
+    return students.annotate(next_school_name=NOTHING, next_school_level=NOTHING)
+
+
+# The pupils' query in its four shapes (a window open or not, a next season or not), each built
+# and compiled once per process (extranet/base/prepared.py): building it is most of Accueil's CPU.
+_PUPILS = {
+    (False, False): PreparedQuery(lambda family_id: _without_record(_pupils(family_id))),
+    (False, True): PreparedQuery(lambda family_id, season_id: _with_record(_pupils(family_id), season_id)),
+    (True, False): PreparedQuery(
+        lambda family_id, window_id: _without_record(
+            reenrolment_selectors.with_reenrolment_status(_pupils(family_id), window_id)
+        )
+    ),
+    (True, True): PreparedQuery(
+        lambda family_id, window_id, season_id: _with_record(
+            reenrolment_selectors.with_reenrolment_status(_pupils(family_id), window_id), season_id
+        )
+    ),
+}
 
 
 def family_students(family, *, seasons: list[Season], window=None) -> list[Student]:
@@ -123,21 +163,14 @@ def family_students(family, *, seasons: list[Season], window=None) -> list[Stude
     nothing of the pupils otherwise), whether it should re-enrol and its dossier's state
     (re-enrolment's ``expected`` and ``reenrolment_state``).
     """
-    students = Student.objects.for_family(family).order_by("first_name", "pk")
-    students = document_selectors.students_with_dance(students)
-    if reenrolment_selectors.window_phase(window) == reenrolment_selectors.OPEN:
-        students = reenrolment_selectors.with_reenrolment_status(students, window)
+    values = {"family_id": family.pk}
+    is_open = reenrolment_selectors.window_phase(window) == reenrolment_selectors.OPEN
+    if is_open:
+        values["window_id"] = window.pk
     season = next_season(seasons)
-    if season is None:
-        return list(students.annotate(next_school_name=NOTHING, next_school_level=NOTHING))
-    # At most one record per pupil and season: the join keeps one row per pupil.
-    return list(
-        students.annotate(
-            next_record=FilteredRelation("school_records", condition=Q(school_records__season=season)),
-            next_school_name=F("next_record__school_name"),
-            next_school_level=F("next_record__school_level__code"),
-        )
-    )
+    if season is not None:
+        values["season_id"] = season.pk
+    return _PUPILS[is_open, season is not None].list(**values)
 
 
 def family_todo(*, family, guardian) -> list[TodoItem]:

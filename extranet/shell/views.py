@@ -1,5 +1,6 @@
 """The portal shell: log in and out, passwords, Accueil, Accessibilité."""
 
+import datetime
 import json
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from extranet.base.backends import login_key
 from extranet.base.models import News, Site
 from extranet.base.portal import family_required
+from extranet.base.prepared import PreparedQuery
 from extranet.base.throttle import Throttle, client_address
 from extranet.shell import accounts
 from extranet.shell.forms import (
@@ -160,9 +162,17 @@ def home(request):
     return _family_home(request)
 
 
+def _published_news(site_id, at: datetime.datetime):
+    return News.objects.published(site_id, at=at)[:20]
+
+
+# Built and compiled once per process (extranet/base/prepared.py); "now" is a value of each call.
+_NEWS = PreparedQuery(_published_news)
+
+
 @family_required
 def _family_home(request):
-    news = News.objects.published(request.family.site)[:20]
+    news = _NEWS.list(site_id=request.family.site_id, at=timezone.now())
     todo = family_todo(family=request.family, guardian=request.guardian)
     return render(request, "extranet/home.html", {"news": news, "todo": todo})
 

@@ -8,8 +8,19 @@ from django.utils import timezone
 
 from extranet.tests.factories import SeasonFactory, SiteFactory
 from reenrolment.models import Reenrolment
-from reenrolment.selectors import CLOSED, NO_WINDOW, OPEN, UPCOMING, todo_items, window_for_site, window_phase
-from reenrolment.tests.factories import ReenrolmentFactory, WindowFactory, setting
+from reenrolment.selectors import (
+    CLOSED,
+    NO_WINDOW,
+    OPEN,
+    UPCOMING,
+    catalogue,
+    dossier_for,
+    reenrolment_offer,
+    todo_items,
+    window_for_site,
+    window_phase,
+)
+from reenrolment.tests.factories import ChoiceFactory, ReenrolmentFactory, WindowFactory, setting
 from students.models import Enrolment
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +102,43 @@ def test_todo_costs_a_fixed_number_of_queries(django_assert_num_queries):
     # The window, then the pupils with whether they should re-enrol and their dossier's state.
     with django_assert_num_queries(2):
         todo_items(ctx.family)
+
+
+def test_the_dossier_comes_with_its_choices_and_history_in_three_queries(django_assert_num_queries):
+    ctx = setting()
+    pupil = ctx.pupil()
+    dossier = ReenrolmentFactory(window=ctx.window, student=pupil)
+    second = ChoiceFactory(reenrolment=dossier, course=ctx.next_course("Chœur"), preference=2)
+    first = ChoiceFactory(reenrolment=dossier, course=ctx.next_course("Orchestre"), preference=1)
+    dossier.history.create(old_state="draft", new_state="submitted", at=days(-1))
+    ReenrolmentFactory(
+        window=WindowFactory(site=ctx.site, season=SeasonFactory(start_year=2030)), student=pupil
+    )
+
+    with django_assert_num_queries(3):
+        read = dossier_for(pupil, ctx.window)
+    with django_assert_num_queries(0):
+        assert read == dossier
+        assert [choice.pk for choice in read.choices.all()] == [first.pk, second.pk]
+        assert [choice.course.pole.name for choice in read.choices.all()] == ["Pôle Centre"] * 2
+        assert all(choice.reenrolment is read for choice in read.choices.all())
+        assert [change.new_state for change in read.history.all()] == ["submitted"]
+    assert dossier_for(ctx.pupil(), ctx.window) is None
+    assert dossier_for(pupil, None) is None
+
+
+def test_the_offer_reads_the_catalogue_as_the_queryset_does(django_assert_num_queries):
+    ctx = setting()
+    pupil = ctx.pupil()
+    ctx.next_course("Chœur")
+    ctx.next_course("Orchestre", pole=ctx.pole)
+    other = setting()
+    other.next_course("Danse")  # another site's catalogue
+    offer = reenrolment_offer(pupil, ctx.window)
+    expected = list(catalogue(ctx.window))
+    assert [c.pk for c in offer.catalogue] == [c.pk for c in expected]
+    assert [c.seats_taken for c in offer.catalogue] == [c.seats_taken for c in expected]
+    with django_assert_num_queries(0):
+        assert {(c.season.pk, c.pole.name, c.discipline.name) for c in offer.catalogue} == {
+            (c.season.pk, c.pole.name, c.discipline.name) for c in expected
+        }
