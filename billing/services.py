@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -264,16 +264,20 @@ class IssueInputs:
 
 
 def issue_inputs(family_ids: Sequence[int], season: Season) -> dict[int, IssueInputs]:
-    """``IssueInputs`` of each family of ``family_ids`` for ``season``, in four queries."""
+    """``IssueInputs`` of each family of ``family_ids`` for ``season``, in four queries.
+
+    The lines are read first: a document committed after them (a course stopped and billed at
+    the desk) makes them older than the family's newest document, so ``issue_invoice`` reads
+    everything again under the lock rather than pair the new enrolments with the old lines."""
+    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+    season_lines = InvoiceLine.objects.filter(invoice__family_id__in=family_ids, invoice__season=season)
+    for line in season_lines.select_related("invoice").order_by("pk"):
+        lines[line.invoice.family_id].append(line)
     courses = selectors.enrolled_courses_by_family(family_ids, season)
     states = selectors.quotient_states_by_family(family_ids)
     memberships: dict[int, list[Membership]] = defaultdict(list)
     for membership in Membership.objects.filter(family_id__in=family_ids).select_related("guardian"):
         memberships[membership.family_id].append(membership)
-    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
-    season_lines = InvoiceLine.objects.filter(invoice__family_id__in=family_ids, invoice__season=season)
-    for line in season_lines.select_related("invoice").order_by("pk"):
-        lines[line.invoice.family_id].append(line)
     return {
         pk: IssueInputs(
             courses=courses.get(pk, []),
@@ -424,15 +428,25 @@ def _lock_family(family: Family) -> Family:
     )
 
 
-def _lock_family_for_issue(family: Family, season: Season) -> Family:
-    """``_lock_family`` with ``last_document_id``: the family's newest document of ``season``."""
+def families_to_lock(season: Season) -> QuerySet[Family]:
+    """``_lock_family``'s query with ``last_document_id``, the family's newest document of
+    ``season``: built once for a whole run (``IssueBatch``), as building it costs more than
+    running it."""
     newest = Invoice.objects.filter(family=OuterRef("pk"), season=season).order_by("-pk").values("pk")[:1]
     return (
         Family.objects.select_for_update(of=("self",))
-        .select_related("site", "payment_means")
+        .select_related("payment_means")
         .annotate(last_document_id=Subquery(newest))
-        .get(pk=family.pk)
     )
+
+
+@dataclass
+class IssueBatch:
+    """What ``issue_invoices`` shares between the families of a batch: the locking query
+    (``families_to_lock``) and their ``IssueInputs``, read before their transactions."""
+
+    locking: QuerySet[Family]
+    inputs: dict[int, IssueInputs]
 
 
 def _paid_by_instalment(instalments) -> dict[int, Decimal]:
@@ -455,7 +469,7 @@ def issue_invoice(
     dry_run: bool = False,
     book: pricing.TariffBook | None = None,
     render_pdf: bool = True,
-    inputs: IssueInputs | None = None,
+    batch: IssueBatch | None = None,
 ) -> IssueResult:
     """Bill the family for ``season`` from its enrolments, or for what changed since last time.
 
@@ -464,10 +478,10 @@ def issue_invoice(
     citing the season's last invoice. A course without a tariff stops the family's billing
     with a French message, so nobody is billed half their courses.
 
-    ``inputs``: the family's ``IssueInputs`` read before the transaction (``issue_invoices``).
-    They are used only if no document was issued for the family since they were read, so
-    nothing is ever billed twice; what else changed meanwhile is billed by the next run, as if
-    this one had run a moment earlier.
+    ``batch`` (``issue_invoices``): the family's ``IssueInputs``, read before the transaction,
+    are used only if no document was issued for the family since they were read, so nothing
+    is ever billed twice; what else changed meanwhile is billed by the next run, as if this
+    one had run a moment earlier.
     """
     at = at or timezone.now()
     if family.site_id != site.pk:
@@ -476,7 +490,10 @@ def issue_invoice(
         )
     book = book if book is not None else selectors.tariff_book(site, season)
     with transaction.atomic():
-        family = _lock_family_for_issue(family, season)
+        locking = batch.locking if batch is not None else families_to_lock(season)
+        family = locking.get(pk=family.pk)
+        family.site = site
+        inputs = batch.inputs.get(family.pk) if batch is not None else None
         if inputs is None or inputs.last_document_id != family.last_document_id:
             inputs = issue_inputs([family.pk], season)[family.pk]
         quotient = selectors.quotient_from_states(family, inputs.quotient_states)
@@ -626,11 +643,12 @@ def issue_invoices(
     ) | set(Invoice.objects.filter(site=site, season=season).values_list("family_id", flat=True))
     family_ids = {pk for pk in family_ids if pk % shards == index}
     families = list(Family.objects.filter(pk__in=family_ids, site=site).order_by("pk"))
+    locking = families_to_lock(season)
     results = []
     for start in range(0, len(families), ISSUE_BATCH):
-        batch = families[start : start + ISSUE_BATCH]
-        inputs = issue_inputs([family.pk for family in batch], season)
-        for family in batch:
+        chunk = families[start : start + ISSUE_BATCH]
+        batch = IssueBatch(locking=locking, inputs=issue_inputs([family.pk for family in chunk], season))
+        for family in chunk:
             results.append(
                 issue_invoice(
                     site=site,
@@ -641,7 +659,7 @@ def issue_invoices(
                     dry_run=dry_run,
                     book=book,
                     render_pdf=render_pdf,
-                    inputs=inputs[family.pk],
+                    batch=batch,
                 )
             )
             if progress is not None:
