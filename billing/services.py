@@ -247,12 +247,11 @@ class IssueResult:
 
 @dataclass(frozen=True)
 class IssueInputs:
-    """What issuing reads about a family besides its own row: its enrolments to bill, the states
-    of its QF attestations, its memberships (the payer) and its season's invoice lines (with
-    their invoices, oldest first). ``issue_invoices`` reads them for a batch of families at once,
-    before their transactions; ``issue_invoice`` reads them again under the family's lock if a
-    document was issued for the family meanwhile (``last_document_id``)."""
+    """What issuing reads about a family: its row (with its payment means), its enrolments to
+    bill, the states of its QF attestations, its memberships (the payer) and its season's
+    invoice lines (with their invoices, oldest first)."""
 
+    family: Family
     courses: list[pricing.CourseToPrice]
     quotient_states: set[str]
     memberships: list[Membership]
@@ -263,16 +262,24 @@ class IssueInputs:
         return max((line.invoice_id for line in self.lines), default=None)
 
 
-def issue_inputs(family_ids: Sequence[int], season: Season) -> dict[int, IssueInputs]:
-    """``IssueInputs`` of each family of ``family_ids`` for ``season``, in four queries.
+def issue_inputs(
+    family_ids: Sequence[int], season: Season, *, families: dict[int, Family] | None = None
+) -> dict[int, IssueInputs]:
+    """``IssueInputs`` of each family of ``family_ids`` for ``season``, in five queries (four
+    when the caller already holds the ``families``, locked).
 
-    The lines are read first: a document committed after them (a course stopped and billed at
-    the desk) makes them older than the family's newest document, so ``issue_invoice`` reads
-    everything again under the lock rather than pair the new enrolments with the old lines."""
+    ``issue_invoices`` reads them for a batch of families before their transactions, and
+    ``issue_invoice`` uses them only if, under the family's lock, the family row was not saved
+    (``updated_at``) and no document was issued for it (``last_document_id``) since. Those
+    two are read first: a family saved or billed between them and the rest (a course stopped
+    and billed at the desk, a QF validated) makes them older than what the lock reads, so
+    everything is read again under the lock rather than mix the old with the new."""
     lines: dict[int, list[InvoiceLine]] = defaultdict(list)
     season_lines = InvoiceLine.objects.filter(invoice__family_id__in=family_ids, invoice__season=season)
     for line in season_lines.select_related("invoice").order_by("pk"):
         lines[line.invoice.family_id].append(line)
+    if families is None:
+        families = Family.objects.select_related("payment_means").in_bulk(family_ids)
     courses = selectors.enrolled_courses_by_family(family_ids, season)
     states = selectors.quotient_states_by_family(family_ids)
     memberships: dict[int, list[Membership]] = defaultdict(list)
@@ -280,12 +287,14 @@ def issue_inputs(family_ids: Sequence[int], season: Season) -> dict[int, IssueIn
         memberships[membership.family_id].append(membership)
     return {
         pk: IssueInputs(
+            family=families[pk],
             courses=courses.get(pk, []),
             quotient_states=states.get(pk, set()),
             memberships=memberships.get(pk, []),
             lines=lines.get(pk, []),
         )
         for pk in family_ids
+        if pk in families
     }
 
 
@@ -428,15 +437,15 @@ def _lock_family(family: Family) -> Family:
     )
 
 
-def families_to_lock(season: Season) -> QuerySet[Family]:
-    """``_lock_family``'s query with ``last_document_id``, the family's newest document of
-    ``season``: built once for a whole run (``IssueBatch``), as building it costs more than
-    running it."""
+def families_to_lock(season: Season) -> QuerySet:
+    """Lock one family (``.get(pk=…)``) and read what tells whether its ``IssueInputs`` read
+    before are still true: its row's ``updated_at`` and its newest document of ``season``.
+    Built once for a whole run (``IssueBatch``): building the query costs more than running it."""
     newest = Invoice.objects.filter(family=OuterRef("pk"), season=season).order_by("-pk").values("pk")[:1]
     return (
-        Family.objects.select_for_update(of=("self",))
-        .select_related("payment_means")
+        Family.objects.select_for_update()
         .annotate(last_document_id=Subquery(newest))
+        .values_list("updated_at", "last_document_id")
     )
 
 
@@ -445,8 +454,13 @@ class IssueBatch:
     """What ``issue_invoices`` shares between the families of a batch: the locking query
     (``families_to_lock``) and their ``IssueInputs``, read before their transactions."""
 
-    locking: QuerySet[Family]
+    locking: QuerySet
     inputs: dict[int, IssueInputs]
+
+
+def _inputs_under_lock(family: Family, season: Season) -> IssueInputs:
+    locked = Family.objects.select_for_update(of=("self",)).select_related("payment_means").get(pk=family.pk)
+    return issue_inputs([locked.pk], season, families={locked.pk: locked})[locked.pk]
 
 
 def _paid_by_instalment(instalments) -> dict[int, Decimal]:
@@ -479,9 +493,9 @@ def issue_invoice(
     with a French message, so nobody is billed half their courses.
 
     ``batch`` (``issue_invoices``): the family's ``IssueInputs``, read before the transaction,
-    are used only if no document was issued for the family since they were read, so nothing
-    is ever billed twice; what else changed meanwhile is billed by the next run, as if this
-    one had run a moment earlier.
+    are used only if the family was neither saved nor billed since they were read, so
+    nothing is ever billed twice; an enrolment or a guardian changed meanwhile is billed by
+    the next run, as if this one had run a moment earlier.
     """
     at = at or timezone.now()
     if family.site_id != site.pk:
@@ -490,12 +504,13 @@ def issue_invoice(
         )
     book = book if book is not None else selectors.tariff_book(site, season)
     with transaction.atomic():
-        locking = batch.locking if batch is not None else families_to_lock(season)
-        family = locking.get(pk=family.pk)
-        family.site = site
         inputs = batch.inputs.get(family.pk) if batch is not None else None
-        if inputs is None or inputs.last_document_id != family.last_document_id:
-            inputs = issue_inputs([family.pk], season)[family.pk]
+        if inputs is None:
+            inputs = _inputs_under_lock(family, season)
+        elif (inputs.family.updated_at, inputs.last_document_id) != batch.locking.get(pk=family.pk):
+            inputs = _inputs_under_lock(family, season)  # saved or billed since the batch was read
+        family = inputs.family
+        family.site = site
         quotient = selectors.quotient_from_states(family, inputs.quotient_states)
         price = pricing.price_family(
             book=book,

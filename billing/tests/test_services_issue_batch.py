@@ -18,8 +18,8 @@ from students.tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 
-# Per family issued: its savepoint and release, the lock (with its newest document), the
-# number, the invoice, its lines, its instalments and its email in the outbox.
+# Per family issued: its savepoint and release, the lock (with the row's updated_at and its newest
+# document), the number, the invoice, its lines, its instalments and its email in the outbox.
 QUERIES_PER_INVOICE = 8
 
 
@@ -94,3 +94,17 @@ def test_a_course_stopped_and_billed_after_the_batch_was_read_is_not_billed_in_f
     assert stopped.invoice.total == Decimal("120.00")  # the first term only
     assert not again.changed
     assert list(Invoice.objects.filter(family=family)) == [stopped.invoice]
+
+
+def test_a_family_saved_after_the_batch_was_read_is_billed_as_saved():
+    site = billed_site("malakoff")
+    family = family_of(site)
+    season = current_season()
+    batch = batch_of(family, season)  # one instalment
+    family.billing_mode = 3
+    family.save()
+
+    result = services.issue_invoice(site=site, season=season, family=family, actor=None, at=AT, batch=batch)
+
+    assert result.invoice.billing_mode == 3
+    assert result.invoice.instalments.count() == 3
