@@ -6,6 +6,8 @@ Every function costs a fixed number of queries, whatever the number of pupils or
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,17 +40,31 @@ MONEY = DecimalField(max_digits=10, decimal_places=2)
 # ----------------------------------------------------------------------------- the QF rule
 
 
+def _quotient_documents():
+    """The family's QF attestations that count (a replaced one does not)."""
+    return Document.objects.filter(
+        student__isnull=True,
+        document_type__requirement=DocumentType.Requirement.REDUCED_TARIFF,
+    ).exclude(state=Document.State.REPLACED)
+
+
 def quotient_for(family: Family) -> pricing.QuotientUsed:
     """The QF the tariffs are read with, and why: only a validated attestation counts."""
-    states = set(
-        Document.objects.filter(
-            family=family,
-            student__isnull=True,
-            document_type__requirement=DocumentType.Requirement.REDUCED_TARIFF,
-        )
-        .exclude(state=Document.State.REPLACED)
-        .values_list("state", flat=True)
-    )
+    states = set(_quotient_documents().filter(family=family).values_list("state", flat=True))
+    return quotient_from_states(family, states)
+
+
+def quotient_states_by_family(family_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The states of each family's QF attestations (``quotient_from_states``), in one query."""
+    states: dict[int, set[str]] = defaultdict(set)
+    rows = _quotient_documents().filter(family_id__in=family_ids).values_list("family_id", "state")
+    for family_id, state in rows:
+        states[family_id].add(state)
+    return states
+
+
+def quotient_from_states(family: Family, states: set[str]) -> pricing.QuotientUsed:
+    """``quotient_for``'s rule on the states of the family's QF attestations, already read."""
     if Document.State.VALIDATED in states and family.family_quotient is not None:
         return pricing.QuotientUsed(
             family.family_quotient,
@@ -78,55 +94,51 @@ def tariff_book(site: Site, season: Season) -> pricing.TariffBook:
     return pricing.TariffBook(Tariff.objects.filter(site=site, season=season), billing_settings(site))
 
 
-def enrolled_courses(family: Family, season: Season) -> list[pricing.CourseToPrice]:
-    """The family's enrolments of ``season`` that cost something: active ones, and those stopped
-    during the season (with the day recorded); one started after the season began counts from
-    the day it was created."""
+def _enrolments_to_bill(enrolments, season: Season):
+    """The enrolments of ``season`` that cost something: active ones, and those stopped during
+    the season (with the day recorded)."""
     stops = CourseStop.objects.filter(enrolment=OuterRef("pk"))
-    enrolments = (
-        Enrolment.objects.for_family(family)
-        .filter(season=season)
+    return (
+        enrolments.filter(season=season)
         .filter(
             Q(status=Enrolment.Status.ACTIVE) | Q(status=Enrolment.Status.STOPPED, billing_stop__isnull=False)
         )
         .annotate(has_stop=Exists(stops))
         .select_related("student", "course", "billing_stop")
-        .order_by("student__birth_date", "student_id", "course__name", "pk")
     )
+
+
+def _course_to_price(enrolment: Enrolment, season: Season, labels: dict) -> pricing.CourseToPrice:
+    """One enrolment as ``price_family`` reads it; one started after the season began counts
+    from the day it was created."""
+    created_on = timezone.localdate(enrolment.created_at)
+    return pricing.CourseToPrice(
+        student_id=enrolment.student_id,
+        student_name=enrolment.student.full_name,
+        birth_date=enrolment.student.birth_date,
+        course_name=enrolment.course.name,
+        category=enrolment.course.category,
+        category_label=str(labels.get(enrolment.course.category, enrolment.course.category)),
+        discipline_id=enrolment.course.discipline_id,
+        enrolment_id=enrolment.pk,
+        starts_on=created_on if created_on > season.starts_on else None,
+        stops_on=enrolment.billing_stop.stopped_on if enrolment.has_stop else None,
+    )
+
+
+COURSE_ORDER = ("student__birth_date", "student_id", "course__name", "pk")
+
+
+def enrolled_courses_by_family(
+    family_ids: Iterable[int], season: Season
+) -> dict[int, list[pricing.CourseToPrice]]:
+    """``enrolled_courses`` of many families in one query (issuing a season, batch by batch)."""
+    enrolments = _enrolments_to_bill(Enrolment.objects.filter(student__family_id__in=family_ids), season)
     labels = dict(CourseCategory.choices)
-    courses = []
-    for enrolment in enrolments:
-        created_on = timezone.localdate(enrolment.created_at)
-        courses.append(
-            pricing.CourseToPrice(
-                student_id=enrolment.student_id,
-                student_name=enrolment.student.full_name,
-                birth_date=enrolment.student.birth_date,
-                course_name=enrolment.course.name,
-                category=enrolment.course.category,
-                category_label=str(labels.get(enrolment.course.category, enrolment.course.category)),
-                discipline_id=enrolment.course.discipline_id,
-                enrolment_id=enrolment.pk,
-                starts_on=created_on if created_on > season.starts_on else None,
-                stops_on=enrolment.billing_stop.stopped_on if enrolment.has_stop else None,
-            )
-        )
+    courses: dict[int, list[pricing.CourseToPrice]] = defaultdict(list)
+    for enrolment in enrolments.order_by("student__family_id", *COURSE_ORDER):
+        courses[enrolment.student.family_id].append(_course_to_price(enrolment, season, labels))
     return courses
-
-
-def price_of_enrolments(family: Family, season: Season, *, book: pricing.TariffBook | None = None):
-    """(price, QF used) of what the family is enrolled in for ``season``."""
-    book = book if book is not None else tariff_book(family.site, season)
-    quotient = quotient_for(family)
-    price = pricing.price_family(
-        book=book,
-        courses=enrolled_courses(family, season),
-        quotient=quotient,
-        city=family.city,
-        season_start=season.starts_on,
-        season_end=season.ends_on,
-    )
-    return price, quotient
 
 
 # ----------------------------------------------------------------------------- the estimate

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -74,27 +74,44 @@ def invoice_prefix(site: Site, rules: BillingSettings | None = None) -> str:
     return prefix or site.slug.replace("-", "")[:3].upper()
 
 
-def _locked_sequence(site: Site, year: int) -> InvoiceSequence:
-    """The counter row of ``site`` and ``year``, locked until the caller's transaction ends."""
-    sequence = InvoiceSequence.objects.select_for_update().filter(site=site, year=year).first()
-    if sequence is not None:
-        return sequence
-    try:
-        with transaction.atomic():  # two processes may create the year's row at once: one wins
-            InvoiceSequence.objects.create(site=site, year=year, last_number=0)
-    except IntegrityError:
-        pass
-    return InvoiceSequence.objects.select_for_update().get(site=site, year=year)
+def _next_number_sql(connection) -> str:
+    meta = InvoiceSequence._meta
+    quote = connection.ops.quote_name
+    last = quote(meta.get_field("last_number").column)
+    site = quote(meta.get_field("site").column)
+    year = quote(meta.get_field("year").column)
+    # Only the model's own table and column names are formatted in; the values are parameters.
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {last} = {last} + 1 "  # noqa: S608
+        f"WHERE {site} = %s AND {year} = %s RETURNING {last}"
+    )
+
+
+def _next_number(site: Site, year: int) -> int | None:
+    """Add one to the counter row of ``site`` and ``year`` and read it back, in one statement
+    (None: no row yet). The UPDATE locks the row until the caller's transaction ends, as a
+    SELECT ... FOR UPDATE then UPDATE would, in one round trip instead of two; the ORM's
+    ``update()`` cannot return the new value, hence the SQL (PostgreSQL and SQLite 3.35+)."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(_next_number_sql(connection), [site.pk, year])
+        row = cursor.fetchone()
+    return row[0] if row is not None else None
 
 
 def take_number(site: Site, *, year: int, prefix: str) -> tuple[int, str]:
     """The next number (``MAL-2026-000123``); call it inside the transaction that uses it."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number must run inside the issuing transaction")
-    sequence = _locked_sequence(site, year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number, f"{prefix}-{year}-{sequence.last_number:06d}"
+    number = _next_number(site, year)
+    if number is None:
+        try:
+            with transaction.atomic():  # two processes may create the year's row at once: one wins
+                InvoiceSequence.objects.create(site=site, year=year, last_number=0)
+        except IntegrityError:
+            pass
+        number = _next_number(site, year)
+    return number, f"{prefix}-{year}-{number:06d}"
 
 
 # ----------------------------------------------------------------------------- frozen identities
@@ -107,10 +124,13 @@ class Payer:
     email: str
 
 
-def payer_of(family: Family) -> Payer:
-    """The family's payer (else its first guardian), with the family's address."""
+def payer_of(family: Family, memberships: Sequence[Membership] | None = None) -> Payer:
+    """The family's payer (else its first guardian), with the family's address; ``memberships``
+    (with their guardians) when the caller already read them."""
+    if memberships is None:
+        memberships = Membership.objects.filter(family=family).select_related("guardian")
     memberships = sorted(
-        Membership.objects.filter(family=family).select_related("guardian"),
+        memberships,
         key=lambda membership: (not membership.is_payer, membership.pk),
     )
     guardian = memberships[0].guardian if memberships else None
@@ -225,16 +245,67 @@ class IssueResult:
         return bool(self.invoice_total or self.credit_total)
 
 
-def _billed_by_key(family: Family, season: Season) -> tuple[dict, dict, list[Invoice]]:
+@dataclass(frozen=True)
+class IssueInputs:
+    """What issuing reads about a family: its row (with its payment means), its enrolments to
+    bill, the states of its QF attestations, its memberships (the payer) and its season's
+    invoice lines (with their invoices, oldest first)."""
+
+    family: Family
+    courses: list[pricing.CourseToPrice]
+    quotient_states: set[str]
+    memberships: list[Membership]
+    lines: list[InvoiceLine]
+
+    @property
+    def last_document_id(self) -> int | None:
+        return max((line.invoice_id for line in self.lines), default=None)
+
+
+def issue_inputs(
+    family_ids: Sequence[int], season: Season, *, families: dict[int, Family] | None = None
+) -> dict[int, IssueInputs]:
+    """``IssueInputs`` of each family of ``family_ids`` for ``season``, in five queries (four
+    when the caller already holds the ``families``, locked).
+
+    ``issue_invoices`` reads them for a batch of families before their transactions, and
+    ``issue_invoice`` uses them only if, under the family's lock, the family row was not saved
+    (``updated_at``) and no document was issued for it (``last_document_id``) since. Those
+    two are read first: a family saved or billed between them and the rest (a course stopped
+    and billed at the desk, a QF validated) makes them older than what the lock reads, so
+    everything is read again under the lock rather than mix the old with the new."""
+    lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+    season_lines = InvoiceLine.objects.filter(invoice__family_id__in=family_ids, invoice__season=season)
+    for line in season_lines.select_related("invoice").order_by("pk"):
+        lines[line.invoice.family_id].append(line)
+    if families is None:
+        families = Family.objects.select_related("payment_means").in_bulk(family_ids)
+    courses = selectors.enrolled_courses_by_family(family_ids, season)
+    states = selectors.quotient_states_by_family(family_ids)
+    memberships: dict[int, list[Membership]] = defaultdict(list)
+    for membership in Membership.objects.filter(family_id__in=family_ids).select_related("guardian"):
+        memberships[membership.family_id].append(membership)
+    return {
+        pk: IssueInputs(
+            family=families[pk],
+            courses=courses.get(pk, []),
+            quotient_states=states.get(pk, set()),
+            memberships=memberships.get(pk, []),
+            lines=lines.get(pk, []),
+        )
+        for pk in family_ids
+        if pk in families
+    }
+
+
+def _billed_by_key(lines: Sequence[InvoiceLine]) -> tuple[dict, dict, list[Invoice]]:
     """Per billed thing, the amount already invoiced minus credited, and the last line for it;
-    and the season's invoices, newest first (every issued document has lines)."""
+    and the season's invoices, newest first (every issued document has lines). ``lines``: the
+    family's lines of the season with their invoices, oldest first (``IssueInputs.lines``)."""
     billed: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     last_line: dict[tuple[str, int], InvoiceLine] = {}
     invoices: dict[int, Invoice] = {}
-    lines = InvoiceLine.objects.filter(invoice__family=family, invoice__season=season).select_related(
-        "invoice"
-    )
-    for line in lines.order_by("pk"):
+    for line in lines:
         key = (
             ("course", line.enrolment_id or 0)
             if line.kind == InvoiceLine.Kind.COURSE
@@ -272,8 +343,9 @@ def _create_document(
     render_pdf: bool = True,
     prefix: str | None = None,
     goodwill: bool = False,
+    memberships: Sequence[Membership] | None = None,
 ) -> Invoice:
-    payer = payer_of(family)
+    payer = payer_of(family, memberships)
     total = sum((line["amount"] for line in lines), ZERO)
     year = timezone.localtime(at).year
     sequence, number = take_number(site, year=year, prefix=prefix or invoice_prefix(site))
@@ -365,6 +437,32 @@ def _lock_family(family: Family) -> Family:
     )
 
 
+def families_to_lock(season: Season) -> QuerySet:
+    """Lock one family (``.get(pk=…)``) and read what tells whether its ``IssueInputs`` read
+    before are still true: its row's ``updated_at`` and its newest document of ``season``.
+    Built once for a whole run (``IssueBatch``): building the query costs more than running it."""
+    newest = Invoice.objects.filter(family=OuterRef("pk"), season=season).order_by("-pk").values("pk")[:1]
+    return (
+        Family.objects.select_for_update()
+        .annotate(last_document_id=Subquery(newest))
+        .values_list("updated_at", "last_document_id")
+    )
+
+
+@dataclass
+class IssueBatch:
+    """What ``issue_invoices`` shares between the families of a batch: the locking query
+    (``families_to_lock``) and their ``IssueInputs``, read before their transactions."""
+
+    locking: QuerySet
+    inputs: dict[int, IssueInputs]
+
+
+def _inputs_under_lock(family: Family, season: Season) -> IssueInputs:
+    locked = Family.objects.select_for_update(of=("self",)).select_related("payment_means").get(pk=family.pk)
+    return issue_inputs([locked.pk], season, families={locked.pk: locked})[locked.pk]
+
+
 def _paid_by_instalment(instalments) -> dict[int, Decimal]:
     """What was paid on each instalment (locked first: FOR UPDATE cannot go with GROUP BY)."""
     rows = (
@@ -385,6 +483,7 @@ def issue_invoice(
     dry_run: bool = False,
     book: pricing.TariffBook | None = None,
     render_pdf: bool = True,
+    batch: IssueBatch | None = None,
 ) -> IssueResult:
     """Bill the family for ``season`` from its enrolments, or for what changed since last time.
 
@@ -392,6 +491,11 @@ def issue_invoice(
     a supplementary invoice for the difference. Less due (a course stopped): a credit note
     citing the season's last invoice. A course without a tariff stops the family's billing
     with a French message, so nobody is billed half their courses.
+
+    ``batch`` (``issue_invoices``): the family's ``IssueInputs``, read before the transaction,
+    are used only if the family was neither saved nor billed since they were read, so
+    nothing is ever billed twice; an enrolment or a guardian changed meanwhile is billed by
+    the next run, as if this one had run a moment earlier.
     """
     at = at or timezone.now()
     if family.site_id != site.pk:
@@ -400,13 +504,27 @@ def issue_invoice(
         )
     book = book if book is not None else selectors.tariff_book(site, season)
     with transaction.atomic():
-        family = _lock_family(family)
-        price, quotient = selectors.price_of_enrolments(family, season, book=book)
+        inputs = batch.inputs.get(family.pk) if batch is not None else None
+        if inputs is None:
+            inputs = _inputs_under_lock(family, season)
+        elif (inputs.family.updated_at, inputs.last_document_id) != batch.locking.get(pk=family.pk):
+            inputs = _inputs_under_lock(family, season)  # saved or billed since the batch was read
+        family = inputs.family
+        family.site = site
+        quotient = selectors.quotient_from_states(family, inputs.quotient_states)
+        price = pricing.price_family(
+            book=book,
+            courses=inputs.courses,
+            quotient=quotient,
+            city=family.city,
+            season_start=season.starts_on,
+            season_end=season.ends_on,
+        )
         result = IssueResult(family=family, problems=list(price.problems))
         if price.problems:
             transaction.set_rollback(True)
             return result
-        billed, last_line, season_invoices = _billed_by_key(family, season)
+        billed, last_line, season_invoices = _billed_by_key(inputs.lines)
         target = {line.key: line for line in price.lines}
         deltas = []
         for key in sorted(set(target) | set(billed)):
@@ -460,6 +578,7 @@ def issue_invoice(
                 supplements=season_invoices[-1] if season_invoices else None,
                 render_pdf=render_pdf,
                 prefix=invoice_prefix(site, book.settings),
+                memberships=inputs.memberships,
             )
         if less:
             result.credit_note = _issue_credit_note(
@@ -509,6 +628,10 @@ def _issue_credit_note(
     return credit_note
 
 
+# Families whose ``IssueInputs`` are read together, before their own transactions.
+ISSUE_BATCH = 200
+
+
 def issue_invoices(
     *,
     site: Site,
@@ -534,23 +657,28 @@ def issue_invoices(
         )
     ) | set(Invoice.objects.filter(site=site, season=season).values_list("family_id", flat=True))
     family_ids = {pk for pk in family_ids if pk % shards == index}
-    families = Family.objects.filter(pk__in=family_ids, site=site).order_by("pk")
+    families = list(Family.objects.filter(pk__in=family_ids, site=site).order_by("pk"))
+    locking = families_to_lock(season)
     results = []
-    for done, family in enumerate(families.iterator(chunk_size=500), start=1):
-        results.append(
-            issue_invoice(
-                site=site,
-                season=season,
-                family=family,
-                actor=actor,
-                at=at,
-                dry_run=dry_run,
-                book=book,
-                render_pdf=render_pdf,
+    for start in range(0, len(families), ISSUE_BATCH):
+        chunk = families[start : start + ISSUE_BATCH]
+        batch = IssueBatch(locking=locking, inputs=issue_inputs([family.pk for family in chunk], season))
+        for family in chunk:
+            results.append(
+                issue_invoice(
+                    site=site,
+                    season=season,
+                    family=family,
+                    actor=actor,
+                    at=at,
+                    dry_run=dry_run,
+                    book=book,
+                    render_pdf=render_pdf,
+                    batch=batch,
+                )
             )
-        )
-        if progress is not None:
-            progress(done, len(family_ids))
+            if progress is not None:
+                progress(len(results), len(family_ids))
     return results
 
 
