@@ -171,7 +171,7 @@ class Stamp:
         return f"height: {self.height:.4f}px"
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _stamp(fragment: str) -> Stamp | None:
     """``fragment`` (one block of HTML) as a stamp, or None when it cannot be one (more than a
     page, or drawn with patterns, shadings or graphic states a stamp does not copy)."""
@@ -406,7 +406,13 @@ def snapshot_of(invoice: Invoice, *, rules: BillingSettings | None | object = _U
     )
 
 
-INVOICE_STAMPS = {"issuer": "billing/pdf/_issuer.html", "legal": "billing/pdf/_legal.html"}
+INVOICE_STAMPS = {
+    "issuer": "billing/pdf/_issuer.html",
+    "lines_head": "billing/pdf/_lines_head.html",
+    "schedule_head": "billing/pdf/_schedule_head.html",
+    "instructions": "billing/pdf/_instructions.html",
+    "legal": "billing/pdf/_legal.html",
+}
 CERTIFICATE_STAMPS = {"issuer": "billing/pdf/_issuer.html"}
 
 
