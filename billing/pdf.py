@@ -172,10 +172,11 @@ class Stamp:
     process, then copied into each document that shows it.
 
     A season's invoices are rendered by the tens of thousands and WeasyPrint's cost grows with
-    each line of text it lays out and draws: these blocks are a fifth of an invoice's. The
-    document keeps an empty slot of the stamp's height (so pages still break and number as
-    before), and the stamp's drawing operators, fonts and images are added to the slot's page:
-    the PDF holds the same text, in the same fonts, at the same place."""
+    each line of text it lays out and draws: these blocks were a fifth of an invoice's. The
+    document keeps an empty slot of the stamp's height (so pages break and number as before,
+    except that a stamp is never split: one that does not fit goes whole to the next page),
+    and the stamp's drawing operators, fonts and images are added to the slot's page: the PDF
+    holds the same text, in the same fonts, at the same place."""
 
     width: float
     height: float
