@@ -29,6 +29,7 @@ from billing.iban import mask_iban
 from billing.models import Instalment, Invoice, Mandate, Payment
 from billing.payment_models import DirectDebit, MandateDetails, OnlineTransaction
 from billing.selectors import family_invoices
+from extranet.base.prepared import PreparedQuery
 from families.models import Family
 
 ZERO = Decimal("0.00")
@@ -108,6 +109,20 @@ def _reject_of(debit: DirectDebit):
         return None
 
 
+# Facturation's reads, built and compiled once per process (extranet/base/prepared.py).
+_FAMILY_MANDATE = PreparedQuery(
+    lambda family_id: (
+        Mandate.objects.filter(family_id=family_id, revoked_on__isnull=True)
+        .select_related("details")
+        .filter(details__state__in=[MandateDetails.State.AWAITING_SIGNATURE, MandateDetails.State.ACTIVE])
+        .order_by("-signed_on")[:1]  # Mandate's ordering, as first() read it
+    )
+)
+_FAMILY_ONLINE = PreparedQuery(
+    lambda family_id: OnlineTransaction.objects.for_family(family_id).order_by("-created_at")[:10]
+)
+
+
 def facturation_payments(
     family: Family, *, online_enabled: bool, invoices: list[Invoice] | None = None
 ) -> FacturationPayments:
@@ -121,12 +136,7 @@ def facturation_payments(
     """
     if invoices is None:
         invoices = family_invoices(family)
-    mandate = (
-        Mandate.objects.filter(family=family, revoked_on__isnull=True)
-        .select_related("details")
-        .filter(details__state__in=[MandateDetails.State.AWAITING_SIGNATURE, MandateDetails.State.ACTIVE])
-        .first()
-    )
+    mandate = _FAMILY_MANDATE.first(family_id=family.pk)
     instalments = [i for invoice in invoices if not invoice.is_credit_note for i in invoice.schedule]
     # The rule of open_instalments, on the loaded rows: ``due`` is amount - credited - paid,
     # where paid counts the presented debits.
@@ -146,9 +156,7 @@ def facturation_payments(
         key=lambda debit: (debit.collection_date, debit.pk),
         reverse=True,
     )[:20]
-    online = (
-        list(OnlineTransaction.objects.for_family(family).order_by("-created_at")[:10]) if invoices else []
-    )
+    online = _FAMILY_ONLINE.list(family_id=family.pk) if invoices else []
     return FacturationPayments(
         mandate=mandate,
         masked_iban=mask_iban(mandate.iban) if mandate else "",

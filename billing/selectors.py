@@ -29,6 +29,7 @@ from billing.models import (
 from billing.payment_models import DirectDebit
 from documents.models import Document, DocumentType
 from extranet.base.models import Season, Site
+from extranet.base.prepared import PreparedQuery
 from families.models import Family
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from students.models import CourseCategory, Enrolment, Student
@@ -48,10 +49,15 @@ def _quotient_documents():
     ).exclude(state=Document.State.REPLACED)
 
 
+# Facturation's reads, built and compiled once per process (extranet/base/prepared.py).
+_QUOTIENT_STATES = PreparedQuery(
+    lambda family_id: _quotient_documents().filter(family_id=family_id).values_list("state", flat=True)
+)
+
+
 def quotient_for(family: Family) -> pricing.QuotientUsed:
     """The QF the tariffs are read with, and why: only a validated attestation counts."""
-    states = set(_quotient_documents().filter(family=family).values_list("state", flat=True))
-    return quotient_from_states(family, states)
+    return quotient_from_states(family, set(_QUOTIENT_STATES.list(family_id=family.pk)))
 
 
 def quotient_states_by_family(family_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -157,17 +163,10 @@ class Estimate:
     tariffs_missing: bool = False
 
 
-def estimate_for(family: Family, *, quotient: pricing.QuotientUsed | None = None) -> Estimate | None:
-    """Once a dossier for the next season is sent: its courses priced with the current tariffs.
-
-    The dossiers and their choices come in one query (a dossier without a choice, such as an
-    administrative one, is a row with no choice); the season, the tariffs and the QF are only
-    read once there is something to price. ``quotient`` is the family's QF when the caller
-    already has it (``quotient_for``).
-    """
-    rows = (
+def _dossiers_to_estimate(family_id):
+    return (
         Reenrolment.objects.filter(
-            student__family=family,
+            student__family_id=family_id,
             window__season__is_next=True,
             state__in=[
                 Reenrolment.State.SUBMITTED,
@@ -188,6 +187,21 @@ def estimate_for(family: Family, *, quotient: pricing.QuotientUsed | None = None
         )
         .order_by("student__birth_date", "student_id", "choices__preference", "choices__pk")
     )
+
+
+# The dossiers of the coming season with their choices, one row per choice (estimate_for).
+_DOSSIERS_TO_ESTIMATE = PreparedQuery(_dossiers_to_estimate)
+
+
+def estimate_for(family: Family, *, quotient: pricing.QuotientUsed | None = None) -> Estimate | None:
+    """Once a dossier for the next season is sent: its courses priced with the current tariffs.
+
+    The dossiers and their choices come in one query (a dossier without a choice, such as an
+    administrative one, is a row with no choice); the season, the tariffs and the QF are only
+    read once there is something to price. ``quotient`` is the family's QF when the caller
+    already has it (``quotient_for``).
+    """
+    rows = _DOSSIERS_TO_ESTIMATE.list(family_id=family.pk)
     labels = dict(CourseCategory.choices)
     courses, waitlisted, priced, submitted = [], [], False, False
     for (
@@ -298,16 +312,21 @@ def paid_of(instalment: Instalment) -> Decimal:
     )
 
 
-def family_invoices(family: Family, *, today: datetime.date | None = None) -> list[Invoice]:
-    """Invoices and credit notes newest first, each instalment with ``paid``, ``due`` and ``late``,
-    and its payments and direct debits: four queries at most (one without an invoice)."""
-    today = today or timezone.localdate()
-    invoices = list(
-        Invoice.objects.for_family(family)
+_FAMILY_INVOICES = PreparedQuery(
+    lambda family_id: (
+        Invoice.objects.for_family(family_id)
         .select_related("season")
         .prefetch_related(Prefetch("instalments", queryset=_schedule_with_rows(), to_attr="schedule"))
         .order_by("-issued_at", "-pk")
     )
+)
+
+
+def family_invoices(family: Family, *, today: datetime.date | None = None) -> list[Invoice]:
+    """Invoices and credit notes newest first, each instalment with ``paid``, ``due`` and ``late``,
+    and its payments and direct debits: four queries at most (one without an invoice)."""
+    today = today or timezone.localdate()
+    invoices = _FAMILY_INVOICES.list(family_id=family.pk)
     by_pk = {invoice.pk: invoice for invoice in invoices}
     for invoice in invoices:
         if invoice.cancels_id in by_pk:  # a credit note cancels an invoice of the same family
