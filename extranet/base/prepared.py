@@ -23,7 +23,9 @@ Rules, checked when the query is first compiled (a mistake fails at once, in the
   wraps it in ``%``) or a value that changes the SQL's shape (``None`` for ``IS NULL``) cannot
   be prepared, and says so;
 - the SQL and its parameters are per database alias; the queryset's ``prefetch_related``
-  lookups run as usual after the rows are read (they are not prepared).
+  lookups run as usual after the rows are read (they are not prepared);
+- what Django writes into the SQL from the settings when it compiles (the time zone of a
+  ``__date`` lookup, for one) is the start-up's: the portal runs in one time zone.
 """
 
 from __future__ import annotations
