@@ -7,24 +7,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from extranet.base.models import Season
 from extranet.base.portal import scoped_or_404
 from extranet.base.prepared import PreparedQuery
+from extranet.base.seasons import current_and_next_seasons
 from families.models import Family
 from students.models import Enrolment, RepertoireEntry, SchoolRecord, Student
-
-# The seasons the pupil pages name: at most one current and one next (unique constraints).
-_CURRENT_SEASON = PreparedQuery(lambda: Season.objects.filter(is_current=True)[:1])
-_NEXT_SEASON = PreparedQuery(lambda: Season.objects.filter(is_next=True)[:1])
-_CURRENT_AND_NEXT_SEASONS = PreparedQuery(lambda: Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
-
-
-def current_season() -> Season | None:
-    """``Season.objects.current()``, prepared."""
-    return _CURRENT_SEASON.first()
-
-
-def next_season() -> Season | None:
-    """``Season.objects.next()``, prepared."""
-    return _NEXT_SEASON.first()
-
 
 _FAMILY_PUPILS = PreparedQuery(
     lambda family_id: (
@@ -76,7 +61,7 @@ def courses_of_both_seasons(
 ) -> tuple[Season | None, list[Enrolment], Season | None, list[Enrolment]]:
     """Cours tab: the current season and the next with the pupil's active courses in each, in two
     queries (the seasons, then the courses of both)."""
-    seasons = _CURRENT_AND_NEXT_SEASONS.list()
+    seasons = current_and_next_seasons()
     current = next((season for season in seasons if season.is_current), None)
     following = next((season for season in seasons if season.is_next), None)
     wanted = [season.pk for season in (current, following) if season is not None]

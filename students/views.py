@@ -8,6 +8,7 @@ from extranet.base.editing import StaleEditError
 from extranet.base.errors import show_domain_error
 from extranet.base.forms import unsaved_values
 from extranet.base.portal import family_required
+from extranet.base.seasons import current_season
 from students import selectors, services
 from students.forms import StudentIdentityForm
 from students.selectors import get_student_or_404
@@ -15,7 +16,7 @@ from students.selectors import get_student_or_404
 
 @family_required
 def student_list(request):
-    season = selectors.current_season()
+    season = current_season()
     students = selectors.family_students(request.family, season=season)
     return render(request, "students/list.html", {"students": students, "season": season})
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from documents import selectors as document_selectors
 from extranet.base.models import Season
 from extranet.base.prepared import PreparedQuery
+from extranet.base.seasons import current_and_next_seasons
 from extranet.base.todo import TodoItem
 from families.models import Family, Guardian
 from reenrolment import selectors as reenrolment_selectors
@@ -105,13 +106,6 @@ def profile_todo_items(*, family, guardian, seasons=None, students=None) -> list
                 )
             )
     return items
-
-
-_SEASONS = PreparedQuery(lambda: Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
-
-
-def current_and_next_seasons() -> list[Season]:
-    return _SEASONS.list()
 
 
 def next_season(seasons: list[Season]) -> Season | None:
