@@ -17,9 +17,10 @@ from extranet.base.forms import (
     PostalCodeField,
     ReferenceChoiceField,
     VersionField,
+    reference_rows,
+    set_reference_choices,
 )
 from extranet.base.models import Civility, SchoolLevel
-from families.forms import reference_rows, set_reference_choices
 
 ADULT_LEVEL_CODE = "adulte"
 

@@ -6,12 +6,14 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db.models import IntegerField, Value
 from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.dates import short_date
 from extranet.base.phones import format_phone, normalise_phone
+from extranet.base.prepared import PreparedQuery
 
 # --- Field types -----------------------------------------------------------------------------
 
@@ -172,3 +174,44 @@ class VersionField(forms.IntegerField):
 
     def __init__(self, **kwargs):
         super().__init__(widget=forms.HiddenInput, min_value=1, **kwargs)
+
+
+# --- Reference lists (civilities, school levels, PCS, payment means…) ------------------------
+
+
+def _reference_rows(model, kind: int):
+    return (
+        model.objects.annotate(kind=Value(kind, output_field=IntegerField()))
+        .values_list("kind", "pk", "code", "label", "order")
+        .order_by()
+    )
+
+
+_REFERENCE_QUERIES: dict[tuple, PreparedQuery] = {}
+
+
+def reference_rows(*models) -> dict[type, list[tuple[int, str, str]]]:
+    """(pk, code, label) of each reference list of ``models`` (civilities, school levels…: a code,
+    a label, an order), each in its order, in one query: a UNION ALL prepared once per process and
+    read on every call, so a change in the admin shows on the next request."""
+    query = _REFERENCE_QUERIES.get(models)
+    if query is None:
+
+        def build():
+            first, *others = (_reference_rows(model, kind) for kind, model in enumerate(models))
+            return first.union(*others, all=True).order_by("kind", "order", "pk")
+
+        query = _REFERENCE_QUERIES.setdefault(models, PreparedQuery(build))
+    lists: dict[type, list] = {model: [] for model in models}
+    for kind, pk, code, label, _order in query.list():
+        lists[models[kind]].append((pk, code, label))
+    return lists
+
+
+def set_reference_choices(field: forms.ModelChoiceField, rows) -> None:
+    """The choices of a reference list field from ``rows`` (``reference_rows``), labelled as the
+    field labels its objects (their label): its queryset is not read to show the form. A POST is
+    still checked against the queryset."""
+    choices = [] if field.empty_label is None else [("", field.empty_label)]
+    choices.extend((pk, label) for pk, _code, label in rows)
+    field.choices = choices
