@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from extranet.base import dates
 from extranet.base.models import Site
-from extranet.base.prepared import PreparedQuery
+from extranet.base.prepared import PreparedQuery, attach_prefetched
 from extranet.base.todo import TodoItem
 from reenrolment import rules
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
@@ -296,21 +296,6 @@ _DOSSIER_HISTORY = PreparedQuery(
 )
 
 
-def _prefetched(instance, name: str, rows: list) -> None:
-    """Hand ``rows`` to ``instance.<name>`` as ``prefetch_related(name)`` would: ``.all()`` then
-    reads them without a query, and each row knows its parent."""
-    manager = getattr(instance, name)
-    parent = manager.field.name
-    for row in rows:
-        setattr(row, parent, instance)
-    queryset = manager.get_queryset()
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
-
-
 def dossier_for(student: Student, window: ReenrolmentWindow | None) -> Reenrolment | None:
     """The pupil's dossier in ``window`` with its choices and its history (three queries), or
     None (one query)."""
@@ -318,8 +303,8 @@ def dossier_for(student: Student, window: ReenrolmentWindow | None) -> Reenrolme
         return None
     dossier = _DOSSIER.first(student_id=student.pk, window_id=window.pk)
     if dossier is not None:
-        _prefetched(dossier, "choices", _DOSSIER_CHOICES.list(reenrolment_id=dossier.pk))
-        _prefetched(dossier, "history", _DOSSIER_HISTORY.list(reenrolment_id=dossier.pk))
+        attach_prefetched(dossier, "choices", _DOSSIER_CHOICES.list(reenrolment_id=dossier.pk))
+        attach_prefetched(dossier, "history", _DOSSIER_HISTORY.list(reenrolment_id=dossier.pk))
     return dossier
 
 

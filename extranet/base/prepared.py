@@ -257,3 +257,19 @@ class PreparedQuery:
         if len(rows) != 1:
             raise Http404
         return rows[0]
+
+
+def attach_prefetched(instance, name: str, rows: list) -> None:
+    """Hand ``rows`` (a second prepared query's, say) to ``instance.<name>``, a reverse foreign
+    key, as ``prefetch_related(name)`` would: ``.all()`` then reads them without a query, and
+    each row knows its parent. For a prefetch too hot to compile on every request."""
+    manager = getattr(instance, name)
+    parent = manager.field.name
+    for row in rows:
+        setattr(row, parent, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from extranet.base.models import Site
-from extranet.base.prepared import PreparedQuery, PreparedQueryError
+from extranet.base.prepared import PreparedQuery, PreparedQueryError, attach_prefetched
 from extranet.tests.factories import SiteFactory
 from families.tests.factories import FamilyFactory
 from students.models import Enrolment, Student
@@ -141,3 +141,15 @@ def test_none_lists_and_naive_datetimes_are_refused():
         PUPIL.list(family_id=[1, 2], student_id=1)
     with pytest.raises(PreparedQueryError):
         PUPIL.list(family_id=1)
+
+
+def test_rows_attached_as_a_prefetch_are_read_without_a_query():
+    family = FamilyFactory()
+    first, second = StudentFactory.create_batch(2, family=family)
+    pupils = PreparedQuery(lambda family_id: Student.objects.filter(family_id=family_id).order_by("pk"))
+    reloaded = type(family).objects.get(pk=family.pk)
+    attach_prefetched(reloaded, "students", pupils.list(family_id=family.pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert list(reloaded.students.all()) == [first, second]
+        assert all(pupil.family is reloaded for pupil in reloaded.students.all())
+    assert len(queries) == 0
