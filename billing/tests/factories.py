@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from billing import services
 from billing.models import (
     BillingSettings,
     CourseStop,
@@ -18,10 +19,10 @@ from billing.models import (
     Tariff,
 )
 from extranet.base.models import PaymentMeans
-from extranet.tests.factories import PoleFactory, SiteFactory, current_season
-from families.tests.factories import FamilyFactory
+from extranet.tests.factories import PoleFactory, SiteFactory, StaffUserFactory, current_season
+from families.tests.factories import FamilyFactory, guardian_of
 from students.models import CourseCategory
-from students.tests.factories import CourseFactory, EnrolmentFactory
+from students.tests.factories import CourseFactory, EnrolmentFactory, StudentFactory
 
 
 class TariffFactory(factory.django.DjangoModelFactory):
@@ -169,3 +170,31 @@ def populate_billing(invoice: Invoice, enrolment, actor) -> None:
         payer_name="Payeur",
         recorded_by=actor,
     )
+
+
+ISSUED_AT = timezone.make_aware(datetime.datetime(2025, 9, 20, 10))
+
+
+def issued_invoice(
+    *, billing_mode: int, courses: dict[str, list[str]], **rules
+) -> tuple[BillingSettings, Invoice]:
+    """The invoice of a family BERTIN (with a guardian) whose pupils, by first name, take
+    ``courses``, issued by the service on ``ISSUED_AT`` under the site's tariffs and its billing
+    settings (``rules``: invoice_prefix MAL unless given)."""
+    family = FamilyFactory(name="BERTIN", billing_mode=billing_mode)
+    guardian_of(family)
+    settings = BillingSettingsFactory(site=family.site, **{"invoice_prefix": "MAL", **rules})
+    tariff_grid(settings.site)
+    for first_name, names in courses.items():
+        student = StudentFactory(family=family, first_name=first_name)
+        for name in names:
+            enrol(student, name=name)
+    invoice = services.issue_invoice(
+        site=family.site,
+        season=current_season(),
+        family=family,
+        actor=StaffUserFactory(),
+        at=ISSUED_AT,
+        render_pdf=False,
+    ).invoice
+    return settings, invoice

@@ -1,24 +1,17 @@
 """The PDF renderer: one page for a full invoice, the logo resampled once, local files only."""
 
-import datetime
 import io
 
 import pytest
 import weasyprint
 from django.core.files.base import ContentFile
-from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from billing import pdf, services
-from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
-from extranet.tests.factories import StaffUserFactory, current_season
-from families.tests.factories import FamilyFactory, guardian_of
-from students.tests.factories import StudentFactory
+from billing import pdf
+from billing.tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
-
-AT = timezone.make_aware(datetime.datetime(2025, 9, 20, 10))
 
 
 def photo(width: int, height: int) -> bytes:
@@ -32,22 +25,10 @@ def photo(width: int, height: int) -> bytes:
 @pytest.fixture
 def invoice_of_eight_instalments(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    family = FamilyFactory(name="BERTIN", billing_mode=8)
-    guardian_of(family)
-    rules = BillingSettingsFactory(site=family.site, invoice_prefix="MAL")
-    tariff_grid(rules.site)
-    for first_name in ("Emma", "Léo", "Zoé"):
-        student = StudentFactory(family=family, first_name=first_name)
-        enrol(student, name=f"Piano {first_name}")
-        enrol(student, name=f"Formation musicale {first_name}")
-    invoice = services.issue_invoice(
-        site=family.site,
-        season=current_season(),
-        family=family,
-        actor=StaffUserFactory(),
-        at=AT,
-        render_pdf=False,
-    ).invoice
+    rules, invoice = issued_invoice(
+        billing_mode=8,
+        courses={name: [f"Piano {name}", f"Formation musicale {name}"] for name in ("Emma", "Léo", "Zoé")},
+    )
     return rules, invoice
 
 

@@ -1,16 +1,11 @@
 """The billing templates are parsed as XML (pdf._html): the PDFs are those of the HTML5 parser."""
 
-import datetime
 from xml.etree import ElementTree
 
 import pytest
-from django.utils import timezone
 
-from billing import pdf, services
-from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
-from extranet.tests.factories import StaffUserFactory, current_season
-from families.tests.factories import FamilyFactory, guardian_of
-from students.tests.factories import StudentFactory
+from billing import pdf
+from billing.tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -18,26 +13,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def invoice_of_eight_instalments():
     """Three pupils (so reductions, with their detail line), eight instalments, payment texts."""
-    family = FamilyFactory(name="BERTIN", billing_mode=8)
-    guardian_of(family)
-    rules = BillingSettingsFactory(
-        site=family.site,
-        invoice_prefix="MAL",
+    rules, invoice = issued_invoice(
+        billing_mode=8,
+        courses={name: [f"Piano {name}"] for name in ("Emma", "Léo", "Zoé")},
         payment_instructions="Secrétariat : lundi au vendredi.\nParking rue Béranger.",
         legal_mentions="Délibération du 24 juin.",
     )
-    tariff_grid(rules.site)
-    for first_name in ("Emma", "Léo", "Zoé"):
-        student = StudentFactory(family=family, first_name=first_name)
-        enrol(student, name=f"Piano {first_name}")
-    invoice = services.issue_invoice(
-        site=family.site,
-        season=current_season(),
-        family=family,
-        actor=StaffUserFactory(),
-        at=timezone.make_aware(datetime.datetime(2025, 9, 20, 10)),
-        render_pdf=False,
-    ).invoice
     return rules, invoice
 
 

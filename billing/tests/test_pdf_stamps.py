@@ -1,39 +1,22 @@
 """The blocks laid out once per process (pdf.Stamp): the site's identity and the legal texts."""
 
-import datetime
 import io
 
 import pytest
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from pypdf import PdfReader
 
-from billing import pdf, services
-from billing.tests.factories import BillingSettingsFactory, enrol, tariff_grid
-from extranet.tests.factories import StaffUserFactory, current_season
-from families.tests.factories import FamilyFactory, guardian_of
-from students.tests.factories import StudentFactory
+from billing import pdf
+from billing.tests.factories import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
-AT = timezone.make_aware(datetime.datetime(2025, 9, 20, 10))
-
 
 def issued(legal_mentions=""):
-    family = FamilyFactory(name="BERTIN", billing_mode=3)
-    guardian_of(family)
-    rules = BillingSettingsFactory(site=family.site, invoice_prefix="MAL", legal_mentions=legal_mentions)
-    tariff_grid(rules.site)
-    student = StudentFactory(family=family, first_name="Emma")
-    enrol(student, name="Piano Emma")
-    invoice = services.issue_invoice(
-        site=family.site,
-        season=current_season(),
-        family=family,
-        actor=StaffUserFactory(),
-        at=AT,
-        render_pdf=False,
-    ).invoice
+    _, invoice = issued_invoice(
+        billing_mode=3, courses={"Emma": ["Piano Emma"]}, legal_mentions=legal_mentions
+    )
     return pdf.snapshot_of(invoice)
 
 
