@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,6 +98,26 @@ def billing_settings(site: Site) -> BillingSettings | None:
 
 def tariff_book(site: Site, season: Season) -> pricing.TariffBook:
     return pricing.TariffBook(Tariff.objects.filter(site=site, season=season), billing_settings(site))
+
+
+def price_for(
+    family: Family,
+    season: Season,
+    *,
+    book: pricing.TariffBook,
+    courses: Sequence[pricing.CourseToPrice],
+    quotient: pricing.QuotientUsed,
+) -> pricing.FamilyPrice:
+    """``pricing.price_family`` for ``family``'s commune (resident or not) and ``season``'s dates:
+    what the estimate and the invoice price alike."""
+    return pricing.price_family(
+        book=book,
+        courses=courses,
+        quotient=quotient,
+        city=family.city,
+        season_start=season.starts_on,
+        season_end=season.ends_on,
+    )
 
 
 def _enrolments_to_bill(enrolments, season: Season):
@@ -239,14 +259,7 @@ def estimate_for(family: Family, *, quotient: pricing.QuotientUsed | None = None
     season = Season.objects.next()
     book = tariff_book(family.site, season)
     quotient = quotient if quotient is not None else quotient_for(family)
-    price = pricing.price_family(
-        book=book,
-        courses=courses,
-        quotient=quotient,
-        city=family.city,
-        season_start=season.starts_on,
-        season_end=season.ends_on,
-    )
+    price = price_for(family, season, book=book, courses=courses, quotient=quotient)
     plan = pricing.schedule(
         max(price.total, ZERO),
         season_start=season.starts_on,

@@ -512,14 +512,7 @@ def issue_invoice(
         family = inputs.family
         family.site = site
         quotient = selectors.quotient_from_states(family, inputs.quotient_states)
-        price = pricing.price_family(
-            book=book,
-            courses=inputs.courses,
-            quotient=quotient,
-            city=family.city,
-            season_start=season.starts_on,
-            season_end=season.ends_on,
-        )
+        price = selectors.price_for(family, season, book=book, courses=inputs.courses, quotient=quotient)
         result = IssueResult(family=family, problems=list(price.problems))
         if price.problems:
             transaction.set_rollback(True)
