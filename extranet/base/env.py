@@ -81,6 +81,19 @@ def parse_database_url(name: str, url: str, *, sqlite_timeout: int) -> dict:
         conn_max_age = options.pop("conn_max_age", "0")
         if not conn_max_age.isdigit():
             raise ImproperlyConfigured(f"{name}: conn_max_age must be a number of seconds.")
+        # Parameters bound by the server and statements prepared after a few runs on the same
+        # connection (psycopg's prepare_threshold): PostgreSQL plans a page's query once per
+        # connection instead of on every request, where planning cost several times the
+        # execution (2.4 ms against 0.4 for Accueil's pupils). ?server_side_binding=0 turns both
+        # off, for a connection pooler that cannot keep prepared statements.
+        binding = options.pop("server_side_binding", "1").strip().lower()
+        if binding not in _TRUE | _FALSE:
+            raise ImproperlyConfigured(f"{name}: server_side_binding must be 1 or 0.")
+        threshold = options.pop("prepare_threshold", "5")
+        if not threshold.isdigit():
+            raise ImproperlyConfigured(f"{name}: prepare_threshold must be a number of runs.")
+        if binding in _TRUE:
+            options.update(server_side_binding=True, prepare_threshold=int(threshold))
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": database,

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from extranet.base.env import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
 
@@ -57,6 +58,32 @@ def test_a_postgresql_url():
     assert (database["HOST"], database["PORT"], database["CONN_MAX_AGE"]) == ("db.example.fr", "5433", 60)
 
 
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_queries():
+    database = parse_database_url("DATABASE_URL", "postgres://db.example.fr/tutti", sqlite_timeout=5)
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    tuned = parse_database_url(
+        "DATABASE_URL", "postgres://db.example.fr/tutti?prepare_threshold=2&sslmode=require", sqlite_timeout=5
+    )
+    assert tuned["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2, "sslmode": "require"}
+    # A connection pooler that cannot keep prepared statements: both off, Django's defaults.
+    pooled = parse_database_url(
+        "DATABASE_URL", "postgres://db.example.fr/tutti?server_side_binding=0", sqlite_timeout=5
+    )
+    assert pooled["OPTIONS"] == {}
+
+
+@pytest.mark.django_db
+def test_a_query_repeated_on_a_postgresql_connection_is_planned_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    with connection.cursor() as cursor:
+        for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"] + 1):
+            cursor.execute("SELECT count(*) FROM extranet_site WHERE slug = %s", ["prepared-check"])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any("extranet_site WHERE slug = $1" in statement for statement in statements), statements
+
+
 def test_a_sqlite_url_names_an_absolute_file():
     database = parse_database_url("DATABASE_URL", "sqlite:////var/lib/tutti/db.sqlite3", sqlite_timeout=5)
     assert database["ENGINE"] == "django.db.backends.sqlite3"
@@ -73,6 +100,8 @@ def test_a_sqlite_url_names_an_absolute_file():
         "postgres://db.example.fr:notaport/tutti",
         "postgres://db.example.fr:5432/",
         "postgres://db.example.fr/tutti?conn_max_age=forever",
+        "postgres://db.example.fr/tutti?server_side_binding=maybe",
+        "postgres://db.example.fr/tutti?prepare_threshold=often",
         "sqlite://relative.sqlite3",
         "sqlite:///",
         "not a url",
