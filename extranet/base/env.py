@@ -95,7 +95,8 @@ def parse_database_url(name: str, url: str, *, sqlite_timeout: int) -> dict:
         if binding in _TRUE:
             options.update(server_side_binding=True, prepare_threshold=int(threshold))
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend with a health check that sends nothing (extranet/base/postgresql).
+            "ENGINE": "extranet.base.postgresql",
             "NAME": database,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

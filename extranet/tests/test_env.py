@@ -53,7 +53,7 @@ def test_a_postgresql_url():
     database = parse_database_url(
         "DATABASE_URL", "postgres://tutti:s%40cret@db.example.fr:5433/tutti?conn_max_age=60", sqlite_timeout=5
     )
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "extranet.base.postgresql"
     assert (database["NAME"], database["USER"], database["PASSWORD"]) == ("tutti", "tutti", "s@cret")
     assert (database["HOST"], database["PORT"], database["CONN_MAX_AGE"]) == ("db.example.fr", "5433", 60)
 
