@@ -307,7 +307,10 @@ def _schedule_with_rows():
     rejects joined): what Facturation lists, and what ``paid_of`` adds up."""
     return Instalment.objects.order_by("rank").prefetch_related(
         Prefetch(
-            "payments", queryset=Payment.objects.select_related("means").order_by(), to_attr="payment_list"
+            "payments",
+            # The reversal joined both ways: a payment taken back, or the entry that takes it back.
+            queryset=Payment.objects.select_related("means", "reversal", "reversal_entry").order_by(),
+            to_attr="payment_list",
         ),
         Prefetch(
             "direct_debits",
@@ -315,6 +318,18 @@ def _schedule_with_rows():
             to_attr="debit_list",
         ),
     )
+
+
+def kept(payment: Payment) -> bool:
+    """Whether the payment stays paid, as a payment certificate counts it: neither taken back by the
+    bank afterwards (a direct debit returned in January reverses a December collection) nor the
+    negative entry that takes one back. The pair cancels out, so neither year's certificate shows
+    it: the December one would count money the family did not keep, the January one a negative
+    payment. ``payment`` comes from ``_schedule_with_rows`` (its reversal joined)."""
+    return not hasattr(payment, "reversal") and not hasattr(payment, "reversal_entry")
+
+
+KEPT_PAYMENTS = Q(reversal__isnull=True, reversal_entry__isnull=True)
 
 
 def paid_of(instalment: Instalment) -> Decimal:
@@ -391,7 +406,7 @@ def family_billing(family: Family, *, today: datetime.date | None = None) -> Fam
     )
     instalments = [i for invoice in invoices if not invoice.is_credit_note for i in invoice.schedule]
     upcoming = sorted((i for i in instalments if i.due and not i.late), key=lambda i: (i.due_on, i.pk))
-    years = sorted({payment.received_on.year for payment in payments}, reverse=True)
+    years = sorted({payment.received_on.year for payment in payments if kept(payment)}, reverse=True)
     quotient = quotient_for(family)
     return FamilyBilling(
         invoices=invoices,

@@ -88,10 +88,13 @@ def receipted_invoice_pdf(request, pk: int):
 
 @family_required
 def payment_certificate_pdf(request, year: int):
-    """The yearly payment certificate of the family's payer: every payment received that year."""
+    """The yearly payment certificate of the family's payer: every payment received that year
+    and kept (``selectors.kept``: a payment the bank took back later is in no certificate)."""
     family = request.family
     payments = list(
-        Payment.objects.filter(instalment__invoice__family=family, received_on__year=year)
+        Payment.objects.filter(
+            selectors.KEPT_PAYMENTS, instalment__invoice__family=family, received_on__year=year
+        )
         .select_related("means", "instalment__invoice")
         .order_by("received_on", "pk")
     )

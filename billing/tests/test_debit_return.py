@@ -11,7 +11,7 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from billing import rejects, selectors, sepa
+from billing import rejects, selectors, sepa, services
 from billing.admin import accounting_csv
 from billing.models import Payment
 from billing.payment_errors import PaymentError
@@ -19,7 +19,11 @@ from billing.payment_models import DirectDebit, MandateDetails, PaymentReversal,
 from billing.payment_selectors import facturation_payments, open_instalments
 from billing.tests.payment_factories import creditor_site
 from billing.tests.test_sepa import COLLECTION, TODAY, ready_to_collect
+from billing.tests.test_views_documents import text_of
+from extranet.base.models import PaymentMeans
 from extranet.tests.factories import StaffUserFactory
+from extranet.tests.portal import log_in
+from families.tests.factories import guardian_of
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +209,46 @@ def test_facturation_tells_the_family_a_collected_debit_came_back(collected):
     assert "déjà encaissé, a été retourné par votre banque : AM04 – provision insuffisante" in html
     assert "150,00 €" in html
     assert "l'échéance est de nouveau due" in html
+
+
+def test_a_collection_returned_the_next_year_is_in_neither_year_s_payment_certificate(client, collected):
+    """A works council, the CAF or the tax office reads the certificate as money paid: a December
+    collection the bank took back in January was not paid, and January did not pay back."""
+    family = collected.instalment.invoice.family
+    collected_in = Payment.objects.get().received_on.year
+    log_in(client, guardian_of(family))
+    assert client.get(reverse("billing:certificate_pdf", args=[collected_in])).status_code == 200
+    assert (
+        f"Attestation de paiement {collected_in} (PDF)"
+        in client.get(reverse("billing:invoices")).content.decode()
+    )
+
+    rejects.record_return(
+        direct_debit=collected, reason="MD06", returned_on=datetime.date(collected_in + 1, 1, 12), actor=None
+    )
+
+    page = client.get(reverse("billing:invoices")).content.decode()
+    assert "Attestation de paiement" not in page
+    assert "a été retourné par votre banque" in page  # the tab still tells what happened
+    for year in (collected_in, collected_in + 1):
+        assert client.get(reverse("billing:certificate_pdf", args=[year])).status_code == 404
+
+
+def test_a_certificate_counts_the_payments_kept_beside_one_taken_back(client, collected, tmp_path):
+    family = collected.instalment.invoice.family
+    rejects.record_return(direct_debit=collected, reason="AM04", returned_on=RETURNED_ON, actor=None)
+    services.record_desk_payment(
+        family=family,
+        means=PaymentMeans.objects.get(code="cheque"),
+        amount=Decimal("150.00"),
+        received_on=RETURNED_ON,
+        reference="Chèque n° 7654321",
+        actor=StaffUserFactory(),
+    )
+    log_in(client, guardian_of(family))
+
+    certificate = text_of(client.get(reverse("billing:certificate_pdf", args=[RETURNED_ON.year])).content)
+
+    assert "Chèque n° 7654321" in certificate
+    assert "Retour SEPA" not in certificate and "-150,00" not in certificate and "−150,00" not in certificate
+    assert "Total" in certificate and "150,00 €" in certificate
