@@ -11,7 +11,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from extranet.base.fieldhtml import BootstrapBoundField, choice_tag, conditional_escape
+from extranet.base.fieldhtml import (
+    BootstrapBoundField,
+    choice_input,
+    choice_options,
+    choice_tag,
+    conditional_escape,
+)
 from reenrolment.models import Reenrolment, ReenrolmentChoice
 from reenrolment.selectors import ReenrolmentOffer
 from students.models import Course, CourseCategory, Weekday
@@ -110,7 +116,15 @@ class Checkbox(NamedTuple):
 
 
 def _checkboxes(field: forms.BoundField) -> dict[str, Checkbox]:
-    return {str(w.data["value"]): Checkbox(choice_tag(w), w.id_for_label) for w in field}
+    """Each course's checkbox by value, written from the choices (``choice_options``) rather than
+    through Django's per-option widgets: the catalogue has about ninety."""
+    options = choice_options(field)
+    if options is None:
+        return {str(w.data["value"]): Checkbox(choice_tag(w), w.id_for_label) for w in field}
+    return {
+        str(value): Checkbox(choice_input(field, value, attrs), attrs.get("id", ""))
+        for value, _label, attrs in options
+    }
 
 
 class CourseChoice(NamedTuple):

@@ -150,6 +150,14 @@ def choice_tag(choice: BoundWidget) -> SafeString:
     )
 
 
+def choice_input(field: BoundField, value, attrs: dict) -> SafeString:
+    """One option of ``choice_options`` as its ``<input>``: what ``choice_tag`` writes for it."""
+    return _safe(
+        f'<input type="{conditional_escape(field.field.widget.input_type)}" '
+        f'name="{conditional_escape(field.html_name)}" value="{conditional_escape(value)}"{_attrs(attrs)}>'
+    )
+
+
 def _required(field: BoundField) -> str:
     return " requiredField" if field.field.required else ""
 
@@ -179,12 +187,12 @@ def _css(field: BoundField) -> str:
     return f" {conditional_escape(classes)}" if classes else ""
 
 
-def _radio_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
-    """(value, label, attrs) of each radio, as ``list(field)`` gives them (BoundField.subwidgets,
-    ChoiceWidget.optgroups and create_option), without a BoundWidget and a dict per option; None
-    for a radio widget of another class or with grouped choices."""
+def choice_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
+    """(value, label, attrs) of each radio or checkbox, as ``list(field)`` gives them
+    (BoundField.subwidgets, ChoiceWidget.optgroups and create_option), without a BoundWidget and
+    a dict per option; None for a widget of another class or with grouped choices."""
     widget = field.field.widget
-    if type(widget) is not forms.RadioSelect:
+    if type(widget) not in (forms.RadioSelect, forms.CheckboxSelectMultiple):
         return None
     id_ = widget.attrs.get("id") or field.auto_id
     base = widget.build_attrs(widget.attrs, field.build_widget_attrs({"id": id_} if id_ else {}))
@@ -197,7 +205,7 @@ def _radio_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
         if option_value is None:
             option_value = ""
         attrs = dict(base)
-        selected = not has_selected and str(option_value) in value
+        selected = (not has_selected or widget.allow_multiple_selected) and str(option_value) in value
         has_selected |= selected
         if selected:
             attrs.update(widget.checked_attribute)
@@ -210,7 +218,7 @@ def _radio_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
 def _radios(field: BoundField, errors) -> str:
     invalid = " is-invalid" if errors else ""
     name = conditional_escape(field.html_name)
-    options = _radio_options(field)
+    options = choice_options(field)
     if options is None:
         options = [(option.data["value"], option.choice_label, option.data["attrs"]) for option in field]
     input_type = conditional_escape(field.field.widget.input_type)

@@ -7,7 +7,7 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import translation
 
-from extranet.base.fieldhtml import BootstrapBoundField, choice_tag
+from extranet.base.fieldhtml import BootstrapBoundField, choice_input, choice_options, choice_tag
 from extranet.base.forms import MobileField, PortalFormMixin
 
 LEVELS = [("", "Choisissez"), ("Collège", [("6e", "6e"), ("5e", "5e <b>")]), ("adulte", "Adulte")]
@@ -187,6 +187,35 @@ def test_a_choice_checkbox_is_written_as_django_writes_it(data):
             assert choice_tag(choice) == choice.tag()
     ticked = str(choice_tag(list(form["courses"])[1]))
     assert ticked.endswith(' id="id_courses_1" checked>') is bool(data)
+
+
+@pytest.mark.parametrize(
+    "data, auto_id, ticked",
+    [
+        (None, "id_%s", 0),
+        ({"courses": ["1", "2"], "rights": "<non>"}, "id_%s", 2),
+        ({"courses": ["3"], "rights": "peut-être"}, "id_%s", 0),  # invalid: aria-invalid on each
+        ({"courses": ["2"]}, False, 1),
+    ],
+    ids=["unbound", "both ticked", "errors", "no ids"],
+)
+def test_choices_written_from_the_options_are_django_s_tags(data, auto_id, ticked):
+    form = ChoicesForm(data, auto_id=auto_id)
+    if data:
+        form.is_valid()
+    for name in form.fields:
+        options = choice_options(form[name])
+        assert [choice_input(form[name], value, attrs) for value, _label, attrs in options] == [
+            choice.tag() for choice in form[name]
+        ], name
+        assert [attrs.get("id") for _value, _label, attrs in options] == [
+            choice.id_for_label or None for choice in form[name]
+        ], name
+    courses = [
+        str(choice_input(form["courses"], value, attrs))
+        for value, _, attrs in choice_options(form["courses"])
+    ]
+    assert sum(tag.endswith(" checked>") for tag in courses) == ticked
 
 
 class _DjangoRadioSelect(forms.RadioSelect):
