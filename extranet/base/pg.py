@@ -25,7 +25,8 @@ def create_statements(columns: Iterable[tuple[str, str]]) -> list[str]:
     for table, column in columns:
         statements.append(
             f'CREATE INDEX IF NOT EXISTS "{trigram_index_name(table, column)}" ON "{table}" '
-            f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+            # Without a pending list, as TrigramIndexesWithoutPendingList explains.
+            f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops) WITH (fastupdate = off)'
         )
     return statements
 
@@ -80,9 +81,9 @@ class UpperTrigramIndexes(Operation):
 
 
 class TrigramIndexesWithoutPendingList(UpperTrigramIndexes):
-    """The trigram indexes of ``UpperTrigramIndexes`` written at each insert, not in a pending
-    list: ``fastupdate = off``, and what the list already holds merged into the index (PostgreSQL
-    only; the indexes must exist).
+    """Trigram indexes made by ``UpperTrigramIndexes`` before it created them without a pending
+    list, altered to match: ``fastupdate = off``, and what the list already holds merged into the
+    index (PostgreSQL only; the indexes must exist).
 
     A GIN index with ``fastupdate`` (PostgreSQL's default) puts new rows in an unsorted pending
     list that every search reads in full, until a vacuum merges it (up to

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 
 from documents.tests.factories import DocumentFactory
 from extranet.base.admin import LongListChangeList, SkipScanDatesQuerySetMixin, with_skip_scan_dates
+from extranet.base.pg import UpperTrigramIndexes
 from extranet.tests.admin_pages import staff_logged_in
 from extranet.tests.factories import StaffUserFactory
 from families.models import Family
@@ -233,6 +234,22 @@ def test_no_trigram_index_keeps_a_pending_list():
 
     assert len(indexes) >= 12
     assert {name for name, options in indexes.items() if "fastupdate=off" not in (options or [])} == set()
+
+
+@postgres_only
+def test_a_trigram_index_made_from_now_on_has_no_pending_list():
+    operation = UpperTrigramIndexes([("extranet_site", "name")])
+    with connection.schema_editor() as editor:
+        operation.database_forwards("extranet", editor, None, None)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'extranet_site_name_trgm'")
+            (options,) = cursor.fetchone()
+    finally:
+        with connection.schema_editor() as editor:
+            operation.database_backwards("extranet", editor, None, None)
+
+    assert "fastupdate=off" in options
 
 
 @postgres_only
