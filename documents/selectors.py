@@ -36,6 +36,7 @@ from extranet.base.models import Season
 from extranet.base.prepared import PreparedQuery
 from extranet.base.todo import TodoItem
 from students.models import Student
+from students.selectors import family_pupil_query, get_student_or_404
 
 HANDED_IN = (Document.State.SUBMITTED, Document.State.VALIDATED)
 BLOCKING = (
@@ -117,16 +118,12 @@ def students_with_dance(queryset):
 
 # The registered condition reads no value of the request (flags of the seasons, states): it can
 # be compiled once, after start-up registered it.
-_FAMILY_PUPIL_WITH_DANCE = PreparedQuery(
-    lambda family_id, student_id: students_with_dance(
-        Student.objects.for_family(family_id).filter(pk=student_id).order_by("pk")[:1]
-    )
-)
+_FAMILY_PUPIL_WITH_DANCE = family_pupil_query(students_with_dance)
 
 
-def get_student_with_dance_or_404(family, student_id) -> Student:
-    """One pupil of ``family`` annotated with ``dances``, or 404 (another family's pupil included)."""
-    return _FAMILY_PUPIL_WITH_DANCE.get_or_404(family_id=family.pk, student_id=student_id)
+def get_student_with_dance_or_404(request, student_id) -> Student:
+    """``get_student_or_404`` with the pupil annotated with ``dances``."""
+    return get_student_or_404(request, student_id, _FAMILY_PUPIL_WITH_DANCE)
 
 
 def applies(document_type: DocumentType, *, family, dances: bool) -> bool:

@@ -107,7 +107,7 @@ def family_documents(request):
 @never_cache
 @family_required
 def student_documents(request, student_id):
-    student = selectors.get_student_with_dance_or_404(request.family, student_id)
+    student = selectors.get_student_with_dance_or_404(request, student_id)
     student.family = request.family  # loaded with its site and payment means by the middleware
     overview = selectors.student_overview(student)
     return _documents_page(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from extranet.base.models import Season
-from extranet.base.portal import scoped_or_404
 from extranet.base.prepared import PreparedQuery
 from extranet.base.seasons import current_and_next_seasons
 from families.models import Family
@@ -162,31 +161,29 @@ def school_record(student: Student, season: Season | None) -> SchoolRecord | Non
     return _SCHOOL_RECORD.first(student_id=student.pk, season_id=season.pk)
 
 
-# One row by its key: ordered by the key alone, not by the pupils' names (two columns to compile).
-_FAMILY_PUPIL = PreparedQuery(
-    lambda family_id, student_id: (
-        Student.objects.for_family(family_id).filter(pk=student_id).order_by("pk")[:1]
-    )
-)
+def family_pupil_query(shape=None) -> PreparedQuery:
+    """One pupil of a family by its id (``family_id``, ``student_id``), prepared: the portal's way
+    to reach a pupil, another family's giving no row. ``shape`` adds what a page needs to the
+    queryset (a join, an annotation). Ordered by the key alone, not by the pupils' names (two
+    columns to compile)."""
+
+    def build(family_id, student_id):
+        pupils = Student.objects.for_family(family_id).filter(pk=student_id)
+        return (shape(pupils) if shape is not None else pupils).order_by("pk")[:1]
+
+    return PreparedQuery(build)
 
 
-_FAMILY_PUPIL_WITH_CIVILITY = PreparedQuery(
-    lambda family_id, student_id: (
-        Student.objects.for_family(family_id)
-        .filter(pk=student_id)
-        .select_related("civility")
-        .order_by("pk")[:1]
-    )
-)
+_FAMILY_PUPIL = family_pupil_query()
+_FAMILY_PUPIL_WITH_CIVILITY = family_pupil_query(lambda pupils: pupils.select_related("civility"))
+
+
+def get_student_or_404(request, student_id, query: PreparedQuery = _FAMILY_PUPIL) -> Student:
+    """One pupil of the family acting in the portal, or 404 (another family's pupil included);
+    ``query``: a ``family_pupil_query`` reading more of it."""
+    return query.get_or_404(family_id=request.family.pk, student_id=student_id)
 
 
 def get_student_with_civility_or_404(request, student_id) -> Student:
     """``get_student_or_404`` with the pupil's civility (Identité shows it)."""
-    return _FAMILY_PUPIL_WITH_CIVILITY.get_or_404(family_id=request.family.pk, student_id=student_id)
-
-
-def get_student_or_404(request, student_id, queryset=None) -> Student:
-    """One pupil of the family acting in the portal, or 404 (another family's pupil included)."""
-    if queryset is None:
-        return _FAMILY_PUPIL.get_or_404(family_id=request.family.pk, student_id=student_id)
-    return scoped_or_404(queryset.for_family(request.family).order_by("pk"), pk=student_id)
+    return get_student_or_404(request, student_id, _FAMILY_PUPIL_WITH_CIVILITY)
