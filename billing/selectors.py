@@ -120,20 +120,6 @@ def price_for(
     )
 
 
-def _enrolments_to_bill(enrolments, season: Season):
-    """The enrolments of ``season`` that cost something: active ones, and those stopped during
-    the season (with the day recorded)."""
-    stops = CourseStop.objects.filter(enrolment=OuterRef("pk"))
-    return (
-        enrolments.filter(season=season)
-        .filter(
-            Q(status=Enrolment.Status.ACTIVE) | Q(status=Enrolment.Status.STOPPED, billing_stop__isnull=False)
-        )
-        .annotate(has_stop=Exists(stops))
-        .select_related("student", "course", "billing_stop")
-    )
-
-
 def _course_to_price(enrolment: Enrolment, season: Season, labels: dict) -> pricing.CourseToPrice:
     """One enrolment as ``price_family`` reads it; one started after the season began counts
     from the day it was created."""
@@ -152,17 +138,25 @@ def _course_to_price(enrolment: Enrolment, season: Season, labels: dict) -> pric
     )
 
 
-COURSE_ORDER = ("student__birth_date", "student_id", "course__name", "pk")
-
-
 def enrolled_courses_by_family(
     family_ids: Iterable[int], season: Season
 ) -> dict[int, list[pricing.CourseToPrice]]:
-    """``enrolled_courses`` of many families in one query (issuing a season, batch by batch)."""
-    enrolments = _enrolments_to_bill(Enrolment.objects.filter(student__family_id__in=family_ids), season)
+    """Each family's enrolments of ``season`` that cost something, as ``price_family`` reads them
+    (active ones, and those stopped during the season with the day recorded), pupil by pupil, in
+    one query (issuing a season, batch by batch)."""
+    stops = CourseStop.objects.filter(enrolment=OuterRef("pk"))
+    enrolments = (
+        Enrolment.objects.filter(student__family_id__in=family_ids, season=season)
+        .filter(
+            Q(status=Enrolment.Status.ACTIVE) | Q(status=Enrolment.Status.STOPPED, billing_stop__isnull=False)
+        )
+        .annotate(has_stop=Exists(stops))
+        .select_related("student", "course", "billing_stop")
+    )
     labels = dict(CourseCategory.choices)
     courses: dict[int, list[pricing.CourseToPrice]] = defaultdict(list)
-    for enrolment in enrolments.order_by("student__family_id", *COURSE_ORDER):
+    order = ("student__family_id", "student__birth_date", "student_id", "course__name", "pk")
+    for enrolment in enrolments.order_by(*order):
         courses[enrolment.student.family_id].append(_course_to_price(enrolment, season, labels))
     return courses
 

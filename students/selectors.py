@@ -63,14 +63,13 @@ def courses_of_both_seasons(
     seasons = current_and_next_seasons()
     current = next((season for season in seasons if season.is_current), None)
     following = next((season for season in seasons if season.is_next), None)
-    wanted = [season.pk for season in (current, following) if season is not None]
     enrolments = (
         _COURSES_OF_TWO_SEASONS.list(
             student_id=student.pk,
             first_id=current.pk if current is not None else _NO_SEASON,
             second_id=following.pk if following is not None else _NO_SEASON,
         )
-        if wanted
+        if seasons
         else []
     )
     return (
