@@ -329,10 +329,7 @@ class _Column:
             self._value_options(None)
 
     def _value_options(self, attr):
-        self.value_empty = getattr(attr, "empty_value_display", self.empty)
-        self.boolean = getattr(attr, "boolean", False)
-        if isinstance(attr, property) and hasattr(attr, "fget"):
-            self.boolean = getattr(attr.fget, "boolean", False)
+        self.value_empty, self.boolean = _display_options(attr, self.empty)
         self.value_css = "action-checkbox" if self.name == "action_checkbox" else self.css
 
     def _field_options(self, field):
@@ -373,10 +370,7 @@ class _Column:
             value, empty, boolean = getattr(result, self.name), self.value_empty, False
         else:
             field, attr, value = admin_utils.lookup_field(self.name, result, self.model_admin)
-            empty = getattr(attr, "empty_value_display", self.empty)
-            boolean = getattr(attr, "boolean", False)
-            if isinstance(attr, property) and hasattr(attr, "fget"):
-                boolean = getattr(attr.fget, "boolean", False)
+            empty, boolean = _display_options(attr, self.empty)
         if isinstance(value, str) and value.strip() == "":
             value = ""
         if isinstance(value, datetime.date | datetime.time) and not boolean:
@@ -394,6 +388,15 @@ class _Column:
         if self.dates and value not in self.field.empty_values:
             return formats.localize(timezone.template_localtime(value) if self.aware else value)
         return admin_utils.display_for_field(value, self.field, self.empty, avoid_link=self.link)
+
+
+def _display_options(attr, empty) -> tuple:
+    """A callable or attribute column's empty value and whether it shows a yes/no icon, read as
+    ``items_for_result`` reads them (a property's ``boolean`` is on its getter)."""
+    boolean = getattr(attr, "boolean", False)
+    if isinstance(attr, property) and hasattr(attr, "fget"):
+        boolean = getattr(attr.fget, "boolean", False)
+    return getattr(attr, "empty_value_display", empty), boolean
 
 
 def _once(label):
