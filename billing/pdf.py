@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 import cssselect2
@@ -103,18 +104,28 @@ class BillingHTML(HTML):
     version (``WEASYPRINT_PINNED``) and the test that fails when the hook is gone."""
 
     def _ua_stylesheets(self, forms=False):
-        return [_renderer()[1]]
+        return [_renderer().user_agent]
+
+
+class _Renderer(NamedTuple):
+    """What every PDF of a process shares: WeasyPrint's font configuration, the parsed style
+    sheets (user agent and ours), the URL fetcher and the decoded images."""
+
+    fonts: FontConfiguration
+    user_agent: CSS
+    style: CSS
+    fetcher: LocalFilesFetcher
+    images: dict
 
 
 @lru_cache(maxsize=1)
-def _renderer():
-    """What every PDF of a process shares, built once: WeasyPrint's font configuration, the
-    parsed style sheets (user agent and ours), the URL fetcher and the decoded images."""
+def _renderer() -> _Renderer:
+    """The process's ``_Renderer``, built once."""
     fonts = FontConfiguration()
     fetcher = LocalFilesFetcher()
     user_agent = CSS(filename=str(UA_STYLE_SHEET), font_config=fonts, url_fetcher=fetcher)
     style = CSS(filename=str(STYLE_SHEET), font_config=fonts, url_fetcher=fetcher)
-    return fonts, user_agent, style, fetcher, {}
+    return _Renderer(fonts, user_agent, style, fetcher, {})
 
 
 def _html(html: str) -> BillingHTML:
@@ -126,7 +137,7 @@ def _html(html: str) -> BillingHTML:
     invoice's CPU time. WeasyPrint has no public way to be given a parsed tree: this sets the
     attributes its ``HTML.__init__`` sets (hence ``WEASYPRINT_PINNED``)."""
     base_url = str(Path(settings.BASE_DIR, "static"))
-    fetcher = _renderer()[3]
+    fetcher = _renderer().fetcher
     try:
         # Our templates' output: Django escapes every value printed, so no one can add markup,
         # entities or a DTD to it (what defusedxml guards against).
@@ -145,8 +156,8 @@ def _html(html: str) -> BillingHTML:
 def html_to_pdf(html: str, stamps: dict[str, Stamp] | None = None) -> bytes:
     """The PDF of ``html``; its empty ``stamp-slot`` blocks are drawn from ``stamps`` (by their
     ``data-stamp`` name)."""
-    fonts, _, style, _, images = _renderer()
-    document = _html(html).render(stylesheets=[style], font_config=fonts, cache=images)
+    shared = _renderer()
+    document = _html(html).render(stylesheets=[shared.style], font_config=shared.fonts, cache=shared.images)
     if stamps:
         _place_stamps(document, stamps)
     return document.write_pdf()
@@ -197,11 +208,13 @@ class Stamp:
 def _stamp(fragment: str) -> Stamp | None:
     """``fragment`` (one block of HTML) as a stamp, or None when it cannot be one (more than a
     page, or drawn with patterns, shadings or graphic states a stamp does not copy)."""
-    fonts, _, style, _, images = _renderer()
+    shared = _renderer()
     html = (
         f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"/></head><body>{fragment}</body></html>'
     )
-    document = _html(html).render(stylesheets=[style, STAMP_PAGE], font_config=fonts, cache=images)
+    document = _html(html).render(
+        stylesheets=[shared.style, STAMP_PAGE], font_config=shared.fonts, cache=shared.images
+    )
     if len(document.pages) != 1:
         return None
     (page,) = document.pages
