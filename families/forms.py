@@ -28,10 +28,9 @@ def family_references() -> dict[type, list[tuple[int, str, str]]]:
     return reference_rows(*FAMILY_REFERENCES)
 
 
-def socio_professional_choices(rows=None) -> list:
-    """INSEE PCS: categories grouped under their group; a group without categories is a choice itself."""
-    if rows is None:
-        rows = family_references()[SocioProfessionalCategory]
+def socio_professional_choices(rows) -> list:
+    """INSEE PCS: categories grouped under their group; a group without categories is a choice
+    itself. ``rows``: the list's (pk, code, label), in order (``reference_rows``)."""
     choices: list = [("", _("Non renseignée"))]
     for pk, code, label in rows:
         if len(code) != 1:
