@@ -15,7 +15,6 @@ from extranet.base.fieldhtml import (
     BootstrapBoundField,
     choice_input,
     choice_options,
-    choice_tag,
     conditional_escape,
 )
 from reenrolment.models import Reenrolment, ReenrolmentChoice
@@ -118,12 +117,9 @@ class Checkbox(NamedTuple):
 def _checkboxes(field: forms.BoundField) -> dict[str, Checkbox]:
     """Each course's checkbox by value, written from the choices (``choice_options``) rather than
     through Django's per-option widgets: the catalogue has about ninety."""
-    options = choice_options(field)
-    if options is None:
-        return {str(w.data["value"]): Checkbox(choice_tag(w), w.id_for_label) for w in field}
     return {
         str(value): Checkbox(choice_input(field, value, attrs), attrs.get("id", ""))
-        for value, _label, attrs in options
+        for value, _label, attrs in choice_options(field)
     }
 
 

@@ -187,10 +187,18 @@ def _css(field: BoundField) -> str:
     return f" {conditional_escape(classes)}" if classes else ""
 
 
-def choice_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
+def choice_options(field: BoundField) -> list[tuple[str, object, dict]]:
     """(value, label, attrs) of each radio or checkbox, as ``list(field)`` gives them
     (BoundField.subwidgets, ChoiceWidget.optgroups and create_option), without a BoundWidget and
-    a dict per option; None for a widget of another class or with grouped choices."""
+    a dict per option; read through Django's iteration for a widget of another class or with
+    grouped choices."""
+    options = _flat_choice_options(field)
+    if options is None:
+        return [(option.data["value"], option.choice_label, option.data["attrs"]) for option in field]
+    return options
+
+
+def _flat_choice_options(field: BoundField) -> list[tuple[str, object, dict]] | None:
     widget = field.field.widget
     if type(widget) not in (forms.RadioSelect, forms.CheckboxSelectMultiple):
         return None
@@ -219,8 +227,6 @@ def _radios(field: BoundField, errors) -> str:
     invalid = " is-invalid" if errors else ""
     name = conditional_escape(field.html_name)
     options = choice_options(field)
-    if options is None:
-        options = [(option.data["value"], option.choice_label, option.data["attrs"]) for option in field]
     input_type = conditional_escape(field.field.widget.input_type)
     parts = ["<div>\n"]
     for index, (value, label, attrs) in enumerate(options, start=1):
