@@ -37,9 +37,9 @@ def test_on_postgresql_it_creates_the_extension_and_one_upper_gin_index_per_colu
     assert editor.executed == [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         'CREATE INDEX IF NOT EXISTS "families_family_name_trgm" ON "families_family" '
-        'USING gin ((UPPER("name"::text)) gin_trgm_ops)',
+        'USING gin ((UPPER("name"::text)) gin_trgm_ops) WITH (fastupdate = off)',
         'CREATE INDEX IF NOT EXISTS "families_guardian_email_trgm" ON "families_guardian" '
-        'USING gin ((UPPER("email"::text)) gin_trgm_ops)',
+        'USING gin ((UPPER("email"::text)) gin_trgm_ops) WITH (fastupdate = off)',
     ]
 
 
