@@ -2,6 +2,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
+from extranet.base import sitewide
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
@@ -11,8 +13,10 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: throttle counters do not carry over between tests."""
+    """Each test starts with an empty cache: throttle counters do not carry over between tests,
+    nor the site-wide reads a process keeps (rows a rolled-back test wrote, say)."""
     cache.clear()
+    sitewide.forget()
 
 
 @pytest.fixture(autouse=True)

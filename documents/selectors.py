@@ -34,6 +34,7 @@ from documents.models import Document, DocumentType
 from extranet.base.dates import long_date
 from extranet.base.models import Season
 from extranet.base.prepared import PreparedQuery
+from extranet.base.sitewide import KeptRead
 from extranet.base.todo import TodoItem
 from students.models import Student
 from students.selectors import family_pupil_query, get_student_or_404
@@ -150,7 +151,8 @@ class _Context:
         return validity.coming_season(self._seasons)
 
 
-_ACTIVE_TYPES = PreparedQuery(lambda: DocumentType.objects.filter(is_active=True))
+# The same for every family, kept a few seconds (extranet/base/sitewide.py).
+_ACTIVE_TYPES = KeptRead(PreparedQuery(lambda: DocumentType.objects.filter(is_active=True)))
 
 
 def _context(today=None, seasons=None) -> _Context:

@@ -201,6 +201,11 @@ IDENTITY_CACHE = env_bool("IDENTITY_CACHE", cache_is_shared(CACHES["default"]))
 if IDENTITY_CACHE and not cache_is_shared(CACHES["default"]):
     raise ImproperlyConfigured("IDENTITY_CACHE=1 needs a cache every process shares: set CACHE_URL.")
 IDENTITY_CACHE_TIMEOUT = env_int("IDENTITY_CACHE_TIMEOUT", 300)
+# Reads that are the same for every family of a site (seasons, re-enrolment windows, document
+# types, reference lists, news), kept this many seconds in each process (extranet.base.sitewide):
+# this process's own writes show at once, the other processes' within this delay. 0: read
+# every time.
+SITE_READS_SECONDS = env_int("SITE_READS_SECONDS", 5)
 
 # Sessions: 30 minutes idle, 12 hours at most (enforced by SessionExpiryMiddleware).
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from extranet.base import dates
 from extranet.base.models import Site
 from extranet.base.prepared import PreparedQuery, attach_prefetched
+from extranet.base.sitewide import KeptRead
 from extranet.base.todo import TodoItem
 from reenrolment import rules
 from reenrolment.models import Reenrolment, ReenrolmentChoice, ReenrolmentStateChange, ReenrolmentWindow
@@ -59,8 +60,13 @@ def queue_order(path: str = "") -> tuple:
     )
 
 
-_SITE_WINDOWS = PreparedQuery(
-    lambda site_id: ReenrolmentWindow.objects.filter(site_id=site_id).select_related("season", "site")
+# Kept a few seconds (extranet/base/sitewide.py): the open/upcoming/closed choice below is made
+# from the rows at each call. What a family submits is checked against the window read again,
+# locked (services).
+_SITE_WINDOWS = KeptRead(
+    PreparedQuery(
+        lambda site_id: ReenrolmentWindow.objects.filter(site_id=site_id).select_related("season", "site")
+    )
 )
 
 

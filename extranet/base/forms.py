@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from extranet.base.dates import short_date
 from extranet.base.phones import format_phone, normalise_phone
 from extranet.base.prepared import PreparedQuery
+from extranet.base.sitewide import KeptRead
 
 # --- Field types -----------------------------------------------------------------------------
 
@@ -187,13 +188,14 @@ def _reference_rows(model, kind: int):
     )
 
 
-_REFERENCE_QUERIES: dict[tuple, PreparedQuery] = {}
+_REFERENCE_QUERIES: dict[tuple, KeptRead] = {}
 
 
 def reference_rows(*models) -> dict[type, list[tuple[int, str, str]]]:
     """(pk, code, label) of each reference list of ``models`` (civilities, school levels…: a code,
     a label, an order), each in its order, in one query: a UNION ALL prepared once per process and
-    read on every call, so a change in the admin shows on the next request."""
+    kept a few seconds (extranet/base/sitewide.py): a change in the admin shows on this process's
+    next request, and on the others' within ``SITE_READS_SECONDS``."""
     query = _REFERENCE_QUERIES.get(models)
     if query is None:
 
@@ -201,7 +203,7 @@ def reference_rows(*models) -> dict[type, list[tuple[int, str, str]]]:
             first, *others = (_reference_rows(model, kind) for kind, model in enumerate(models))
             return first.union(*others, all=True).order_by("kind", "order", "pk")
 
-        query = _REFERENCE_QUERIES.setdefault(models, PreparedQuery(build))
+        query = _REFERENCE_QUERIES.setdefault(models, KeptRead(PreparedQuery(build), also=models))
     lists: dict[type, list] = {model: [] for model in models}
     for kind, pk, code, label, _order in query.list():
         lists[models[kind]].append((pk, code, label))

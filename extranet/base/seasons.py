@@ -1,5 +1,6 @@
-"""The current and next seasons as the portal's pages read them, prepared (extranet/base/prepared.py):
-at most one current and one next season (unique constraints)."""
+"""The current and next seasons as the portal's pages read them, prepared (extranet/base/prepared.py)
+and kept a few seconds (extranet/base/sitewide.py): at most one current and one next season
+(unique constraints)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from django.db.models import Q
 
 from extranet.base.models import Season
 from extranet.base.prepared import PreparedQuery
+from extranet.base.sitewide import KeptRead
 
-_CURRENT_SEASON = PreparedQuery(lambda: Season.objects.filter(is_current=True)[:1])
-_NEXT_SEASON = PreparedQuery(lambda: Season.objects.filter(is_next=True)[:1])
-_CURRENT_AND_NEXT_SEASONS = PreparedQuery(lambda: Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+_CURRENT_SEASON = KeptRead(PreparedQuery(lambda: Season.objects.filter(is_current=True)[:1]))
+_NEXT_SEASON = KeptRead(PreparedQuery(lambda: Season.objects.filter(is_next=True)[:1]))
+_CURRENT_AND_NEXT_SEASONS = KeptRead(
+    PreparedQuery(lambda: Season.objects.filter(Q(is_current=True) | Q(is_next=True)))
+)
 
 
 def current_season() -> Season | None:

@@ -18,10 +18,12 @@ PAGES = {
     "password_change": 3,
     "accessibility": 3,
 }
-# Session, user, guardian with its family (3); the to-do list: current and next seasons, the
-# re-enrolment window, the pupils (whether they dance, should re-enrol, their dossier's state),
-# with their next school record (3); document types, documents (2); the news (1).
-HOME_QUERIES = 9
+# Session, user, guardian with its family (3); the to-do list: the pupils (whether they dance,
+# should re-enrol, their dossier's state), with their next school record (1); documents (1). The
+# current and next seasons, the re-enrolment window, the document types and the news, the same
+# for every family of the site, were read by the request before and are kept a few seconds
+# (extranet/base/sitewide.py).
+HOME_QUERIES = 5
 
 
 def add_pupil(family, coming):
