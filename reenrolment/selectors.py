@@ -131,18 +131,23 @@ def catalogue(window: ReenrolmentWindow, *, with_seats: bool = True) -> QuerySet
 
 # The Réinscription tab's reads, compiled once per process (extranet/base/prepared.py). The
 # catalogue's courses come with their names but not their season: it is the window's, given to
-# each course (reenrolment_offer) rather than read again with each.
+# each course (reenrolment_offer) rather than read again with each. The catalogue a family is
+# shown, with the seats taken, is the same for every family of the site: kept a few seconds
+# (extranet/base/sitewide.py; a new enrolment or course forgets it). What a family submits is
+# checked against the catalogue read again (services, ``with_seats=False``).
 _CATALOGUE = {
     False: PreparedQuery(
         lambda season_id, site_id: _site_courses(season_id, site_id).select_related(
             "discipline", "cycle", "pole"
         )
     ),
-    True: PreparedQuery(
-        lambda season_id, site_id: (
-            _site_courses(season_id, site_id)
-            .select_related("discipline", "cycle", "pole")
-            .annotate(seats_taken=seats_taken_subquery())
+    True: KeptRead(
+        PreparedQuery(
+            lambda season_id, site_id: (
+                _site_courses(season_id, site_id)
+                .select_related("discipline", "cycle", "pole")
+                .annotate(seats_taken=seats_taken_subquery())
+            )
         )
     ),
 }

@@ -57,9 +57,29 @@ def forget() -> None:
 
 
 def _tables_of(query) -> set[str]:
+    """The tables ``query`` reads: its own and joined ones, those of a union's queries, and those
+    of the subqueries in its annotations and filters (a count of enrolments per course, say)."""
     tables = {join.table_name for join in query.alias_map.values()}
     for combined in getattr(query, "combined_queries", ()):
         tables |= _tables_of(combined)
+    for expression in [*query.annotations.values(), query.where]:
+        tables |= _expression_tables(expression)
+    return tables
+
+
+def _expression_tables(expression) -> set[str]:
+    tables: set[str] = set()
+    inner = getattr(expression, "query", None)
+    if inner is not None and hasattr(inner, "alias_map"):
+        tables |= _tables_of(inner)
+    if hasattr(expression, "alias_map"):  # a Query used as an expression (``__in`` a queryset)
+        tables |= _tables_of(expression)
+    children = list(getattr(expression, "children", ()))  # a WhereNode's conditions
+    if hasattr(expression, "get_source_expressions"):
+        children += expression.get_source_expressions()
+    for child in children:
+        if child is not None and not isinstance(child, (str, int, float)):
+            tables |= _expression_tables(child)
     return tables
 
 

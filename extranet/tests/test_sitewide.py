@@ -18,7 +18,8 @@ from extranet.shell.views import published_news
 from extranet.tests.factories import NewsFactory, SiteFactory, current_season, next_season
 from reenrolment import selectors as reenrolment_selectors
 from reenrolment.models import ReenrolmentWindow
-from reenrolment.tests.factories import WindowFactory
+from reenrolment.tests.factories import WindowFactory, setting
+from students.models import Enrolment
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,10 @@ def test_each_call_returns_its_own_list_of_the_rows():
 def test_a_save_through_the_orm_shows_on_the_next_read():
     season = current_season()
     seasons.current_season()
-    season.label = "2025/2026 bis"
+    season.label = "2025-2026"
     season.save()
     read, count = queries(seasons.current_season)
-    assert (read.label, count) == ("2025/2026 bis", 1)
+    assert (read.label, count) == ("2025-2026", 1)
 
 
 def test_a_delete_shows_on_the_next_read():
@@ -79,9 +80,9 @@ def test_a_write_to_a_table_the_read_joins_shows_on_the_next_read():
     renamed.save()
     assert reenrolment_selectors.window_for_site(site).site.name == "Malakoff (conservatoire)"
     season = Season.objects.get(is_next=True)
-    season.label = "2026/2027 (rentrée)"
+    season.label = "2026-2027"
     season.save()
-    assert reenrolment_selectors.window_for_site(site).season.label == "2026/2027 (rentrée)"
+    assert reenrolment_selectors.window_for_site(site).season.label == "2026-2027"
 
 
 def test_every_kept_read_is_forgotten_by_a_write_to_each_model_it_reads():
@@ -116,13 +117,13 @@ def test_another_process_write_shows_once_the_delay_is_over(monkeypatch, setting
     settings.SITE_READS_SECONDS = 5
     current_season()
     seasons.current_season()
-    Season.objects.filter(is_current=True).update(label="2025/2026 modifiée")
+    Season.objects.filter(is_current=True).update(label="2025-26")
     assert seasons.current_season().label == "2025/2026"
     later(monkeypatch, 4)
     assert seasons.current_season().label == "2025/2026"
     later(monkeypatch, 6)
     read, count = queries(seasons.current_season)
-    assert (read.label, count) == ("2025/2026 modifiée", 1)
+    assert (read.label, count) == ("2025-26", 1)
 
 
 def test_zero_seconds_reads_every_time(settings):
@@ -188,3 +189,33 @@ def test_at_most_twenty_news_newest_first():
         NewsFactory(site=site, published_at=now - datetime.timedelta(hours=hours)) for hours in range(1, 26)
     ]
     assert published_news(site.pk, now) == news[:20]
+
+
+def test_the_seats_a_family_is_shown_follow_each_new_enrolment():
+    """The catalogue with its seats taken is kept; its subquery's table (the enrolments) is one of
+    the tables the read involves, so an enrolment saved here shows at once."""
+    ctx = setting()
+    course = ctx.next_course("Chorale", capacity=3)
+    pupil = ctx.pupil()
+    assert Enrolment in reenrolment_selectors._CATALOGUE[True].models
+    seats = {
+        c.pk: c.seats_taken for c in reenrolment_selectors.reenrolment_offer(pupil, ctx.window).catalogue
+    }
+    assert seats[course.pk] == 0
+    _offer, count = queries(lambda: reenrolment_selectors.reenrolment_offer(pupil, ctx.window))
+    assert count == 1  # the pupil's current courses; the catalogue was kept
+    ctx.enrol(ctx.pupil(), course)
+    offer = reenrolment_selectors.reenrolment_offer(pupil, ctx.window)
+    assert {c.pk: c.seats_taken for c in offer.catalogue}[course.pk] == 1
+
+
+def test_what_a_family_submits_is_checked_against_the_catalogue_read_again():
+    """The services' catalogue (without seats) is not kept: a course removed a moment ago by
+    another process cannot be chosen."""
+    ctx = setting()
+    pupil = ctx.pupil()
+    reenrolment_selectors.reenrolment_offer(pupil, ctx.window, with_seats=False)
+    _offer, count = queries(
+        lambda: reenrolment_selectors.reenrolment_offer(pupil, ctx.window, with_seats=False)
+    )
+    assert count == 2
