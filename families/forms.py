@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from extranet.base.fieldhtml import BootstrapBoundField
 from extranet.base.forms import (
     FrenchEmailField,
+    FrozenChoices,
     MobileField,
     PhoneField,
     PortalFormMixin,
@@ -28,9 +31,15 @@ def family_references() -> dict[type, list[tuple[int, str, str]]]:
     return reference_rows(*FAMILY_REFERENCES)
 
 
-def socio_professional_choices(rows) -> list:
+def socio_professional_choices(rows) -> FrozenChoices:
     """INSEE PCS: categories grouped under their group; a group without categories is a choice
-    itself. ``rows``: the list's (pk, code, label), in order (``reference_rows``)."""
+    itself. ``rows``: the list's (pk, code, label), in order (``reference_rows``). The same rows
+    give the same (frozen) choices."""
+    return _socio_professional_choices(tuple(rows))
+
+
+@lru_cache(maxsize=16)
+def _socio_professional_choices(rows: tuple) -> FrozenChoices:
     choices: list = [("", _("Non renseignée"))]
     for pk, code, label in rows:
         if len(code) != 1:
@@ -41,7 +50,7 @@ def socio_professional_choices(rows) -> list:
             if len(child) == 2 and child[0] == code
         ]
         choices.append((label, children) if children else (pk, label))
-    return choices
+    return FrozenChoices(choices)
 
 
 class GuardianForm(PortalFormMixin, forms.Form):
@@ -63,7 +72,7 @@ class GuardianForm(PortalFormMixin, forms.Form):
     )
     family_situation = forms.ChoiceField(
         label=_("Situation familiale"),
-        choices=[("", _("Non renseignée")), *FamilySituation.choices],
+        choices=FrozenChoices([("", _("Non renseignée")), *FamilySituation.choices]),
         required=False,
     )
     profession = forms.CharField(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import IntegerField, Value
 from django.forms.models import ModelChoiceIterator
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -210,10 +212,38 @@ def reference_rows(*models) -> dict[type, list[tuple[int, str, str]]]:
     return lists
 
 
+class FrozenChoices(BaseChoiceIterator):
+    """Choices built once and shared by every form that shows them: a field takes a choice
+    iterator as it is, where it walks a list again on each assignment (``normalize_choices``:
+    0.15 ms for the PCS list) and deep-copies it with each form. Never changed once built."""
+
+    def __init__(self, choices):
+        self._choices = tuple(
+            (value, tuple(label) if isinstance(label, list) else label) for value, label in choices
+        )
+
+    def __iter__(self):
+        return iter(self._choices)
+
+    def __len__(self):
+        return len(self._choices)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+@lru_cache(maxsize=64)
+def _reference_choices(rows: tuple, empty_label) -> FrozenChoices:
+    choices = [] if empty_label is None else [("", empty_label)]
+    choices.extend((pk, label) for pk, _code, label in rows)
+    return FrozenChoices(choices)
+
+
 def set_reference_choices(field: forms.ModelChoiceField, rows) -> None:
     """The choices of a reference list field from ``rows`` (``reference_rows``), labelled as the
     field labels its objects (their label): its queryset is not read to show the form. A POST is
-    still checked against the queryset."""
-    choices = [] if field.empty_label is None else [("", field.empty_label)]
-    choices.extend((pk, label) for pk, _code, label in rows)
-    field.choices = choices
+    still checked against the queryset. The same rows give the same (frozen) choices."""
+    field.choices = _reference_choices(tuple(rows), field.empty_label)

@@ -8,7 +8,8 @@ from django.forms.boundfield import BoundField
 from django.utils import translation
 
 from extranet.base.fieldhtml import BootstrapBoundField, choice_input, choice_options, choice_tag
-from extranet.base.forms import MobileField, PortalFormMixin
+from extranet.base.forms import FrozenChoices, MobileField, PortalFormMixin, set_reference_choices
+from extranet.base.models import Civility
 
 LEVELS = [("", "Choisissez"), ("Collège", [("6e", "6e"), ("5e", "5e <b>")]), ("adulte", "Adulte")]
 
@@ -269,3 +270,50 @@ def test_radios_are_written_as_django_iterates_them(data, auto_id):
         ours.is_valid(), django.is_valid()
     for name in ours.fields:
         assert ours[name].as_bootstrap() == django[name].as_bootstrap(), name
+
+
+class FrozenForm(SampleForm):
+    """The same form with its choices built once (FrozenChoices), as the reference lists are."""
+
+    level = forms.ChoiceField(label="Niveau", choices=FrozenChoices(LEVELS))
+    levels = forms.MultipleChoiceField(label="Niveaux", choices=FrozenChoices(LEVELS[1:]), required=False)
+
+
+@pytest.mark.parametrize("data", CASES, ids=["unbound", "errors", "valid"])
+def test_frozen_choices_are_written_and_checked_as_a_list_of_choices(data):
+    initial = {"version": 3, "level": "adulte", "born": "2015-03-14", "guardian": True}
+    listed, frozen = (
+        (SampleForm(data), FrozenForm(data))
+        if data
+        else (SampleForm(initial=initial), FrozenForm(initial=initial))
+    )
+    if data:
+        assert listed.is_valid() == frozen.is_valid()
+        assert listed.errors == frozen.errors
+    for name in ("level", "levels"):
+        assert frozen[name].as_bootstrap() == listed[name].as_bootstrap()
+        assert str(frozen[name]) == str(listed[name])
+
+
+def test_frozen_choices_are_shared_by_every_form_not_copied():
+    first, second = FrozenForm(), FrozenForm()
+    assert first.fields["level"] is not second.fields["level"]
+    assert (
+        first.fields["level"].choices
+        is second.fields["level"].choices
+        is FrozenForm.base_fields["level"].choices
+    )
+    assert first.fields["level"].widget.choices is FrozenForm.base_fields["level"].choices
+
+
+def test_the_same_reference_rows_give_the_same_choices_and_new_rows_new_ones():
+    first, second = (
+        forms.ModelChoiceField(queryset=Civility.objects.none(), empty_label="Choisissez") for _ in "ab"
+    )
+    rows = [(1, "mme", "Madame"), (2, "m", "Monsieur")]
+    set_reference_choices(first, rows)
+    set_reference_choices(second, list(rows))
+    assert first.choices is second.choices
+    assert list(first.choices) == [("", "Choisissez"), (1, "Madame"), (2, "Monsieur")]
+    set_reference_choices(second, [*rows, (3, "x", "Mx")])
+    assert list(second.choices)[-1] == (3, "Mx") and first.choices is not second.choices
