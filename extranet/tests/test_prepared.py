@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from extranet.base.models import Site
 from extranet.base.prepared import PreparedQuery, PreparedQueryError, attach_prefetched
@@ -153,3 +155,29 @@ def test_rows_attached_as_a_prefetch_are_read_without_a_query():
         assert list(reloaded.students.all()) == [first, second]
         assert all(pupil.family is reloaded for pupil in reloaded.students.all())
     assert len(queries) == 0
+
+
+def test_the_rows_converters_are_worked_out_once_per_connection(monkeypatch):
+    """Dates, decimals and a field's own from_db_value come back as the queryset gives them, on
+    every run, while Django's get_converters runs only at the first one."""
+    student = StudentFactory()
+    EnrolmentFactory(student=student)
+    day = student.enrolments.get().season.starts_on
+    expected = [(e.created_at, e.season.starts_on, e.course.name) for e in enrolments_since(student.pk, day)]
+    query = PreparedQuery(enrolments_since)
+    calls = []
+    original = SQLCompiler.get_converters
+
+    def counted(compiler, expressions):
+        calls.append(len(expressions))
+        return original(compiler, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counted)
+    for _ in range(3):
+        got = [
+            (e.created_at, e.season.starts_on, e.course.name)
+            for e in query.list(student_id=student.pk, day=day)
+        ]
+        assert got == expected
+        assert isinstance(got[0][1], datetime.date) and timezone.is_aware(got[0][0])
+    assert len(calls) == 1
