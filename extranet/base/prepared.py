@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import inspect
 import itertools
+import operator
 import threading
 import weakref
 from collections.abc import Callable
@@ -134,6 +135,8 @@ class _Compiled:
         "has_extra_select",
         "queryset",
         "converters",
+        "columns",
+        "composite",
     )
 
     def bind(self, values: dict[str, Any]) -> tuple:
@@ -147,8 +150,8 @@ def _converters(compiled: _Compiled, compiler, expressions) -> dict:
     """``compiler.get_converters(expressions)``, worked out once per connection: the rows' columns
     (``compiled.select``) are the same on every run."""
     connection = compiler.connection
-    columns = [column for column, *_rest in compiled.select[: compiled.col_count]]
-    if len(columns) != len(expressions) or any(a is not b for a, b in zip(columns, expressions, strict=True)):
+    columns = compiled.columns
+    if len(columns) != len(expressions) or not all(map(operator.is_, columns, expressions)):
         return type(compiler).get_converters(compiler, expressions)  # other expressions: Django's way
     converters = compiled.converters.get(connection)
     if converters is None:
@@ -214,6 +217,9 @@ class PreparedQuery:
         # The rows' converters (dates on SQLite, a field's from_db_value) per connection object:
         # Django works them out again on every run (a third of a small query's Python on PostgreSQL).
         compiled.converters = weakref.WeakKeyDictionary()
+        # The selected columns, and whether one is a composite key (Django looks on every run).
+        compiled.columns = tuple(column for column, *_rest in compiler.select[: compiler.col_count])
+        compiled.composite = compiler.has_composite_fields(compiled.columns)
         return compiled
 
     @staticmethod
@@ -259,6 +265,12 @@ class PreparedQuery:
             compiler.has_extra_select = compiled.has_extra_select
             compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
             compiler.get_converters = lambda expressions: _converters(compiled, compiler, expressions)
+            compiler.has_composite_fields = lambda expressions: (
+                compiled.composite
+                if len(expressions) == len(compiled.columns)
+                and all(map(operator.is_, compiled.columns, expressions))
+                else type(compiler).has_composite_fields(compiler, expressions)
+            )
             return compiler
 
         query.get_compiler = get_compiler
