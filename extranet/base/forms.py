@@ -221,6 +221,8 @@ class FrozenChoices(BaseChoiceIterator):
         self._choices = tuple(
             (value, tuple(label) if isinstance(label, list) else label) for value, label in choices
         )
+        # The options' HTML by (language, multiple, value), kept by extranet.base.fieldhtml.
+        self.written: dict[tuple, str] = {}
 
     def __iter__(self):
         return iter(self._choices)

@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.forms.boundfield import BoundField
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from extranet.base.fieldhtml import BootstrapBoundField, choice_input, choice_options, choice_tag
 from extranet.base.forms import FrozenChoices, MobileField, PortalFormMixin, set_reference_choices
@@ -317,3 +318,19 @@ def test_the_same_reference_rows_give_the_same_choices_and_new_rows_new_ones():
     assert list(first.choices) == [("", "Choisissez"), (1, "Madame"), (2, "Monsieur")]
     set_reference_choices(second, [*rows, (3, "x", "Mx")])
     assert list(second.choices)[-1] == (3, "Mx") and first.choices is not second.choices
+
+
+def test_frozen_options_are_written_once_per_language_and_value():
+    class Situation(forms.Form):
+        bound_field_class = BootstrapBoundField
+        situation = forms.ChoiceField(
+            label="Situation", choices=FrozenChoices([("", gettext_lazy("Non renseignée")), ("a", "A")])
+        )
+
+    french = Situation(initial={"situation": "a"})["situation"].as_bootstrap()
+    assert '<option value="a" selected>A</option>' in french and "Non renseignée" in french
+    assert Situation(initial={"situation": ""})["situation"].as_bootstrap() != french
+    assert Situation(initial={"situation": "a"})["situation"].as_bootstrap() == french
+    with translation.override("en"):
+        english = Situation(initial={"situation": "a"})["situation"].as_bootstrap()
+    assert "Non renseignée" not in english and "Not specified" in english
