@@ -1,6 +1,5 @@
 """The portal shell: log in and out, passwords, Accueil, Accessibilité."""
 
-import datetime
 import json
 
 from django.conf import settings
@@ -13,7 +12,6 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -28,10 +26,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from extranet.base.backends import login_key
-from extranet.base.models import News, Site
+from extranet.base.models import Site
+from extranet.base.news import published_news
 from extranet.base.portal import family_required
-from extranet.base.prepared import PreparedQuery
-from extranet.base.sitewide import KeptRead
 from extranet.base.throttle import Throttle, client_address
 from extranet.shell import accounts
 from extranet.shell.forms import (
@@ -162,34 +159,6 @@ def home(request):
     if _is_teacher(request):
         return redirect("teachers:today")
     return _family_home(request)
-
-
-NEWS_SHOWN = 20
-
-
-def _site_news(site_id, since: datetime.datetime):
-    return (
-        News.objects.filter(site_id=site_id)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=since))
-        .order_by("-published_at", "pk")
-    )
-
-
-# The site's news not expired before today, for every family alike: built and compiled once per
-# process (extranet/base/prepared.py), kept a few seconds (extranet/base/sitewide.py). What is
-# published at this very moment is picked from them at each request.
-_SITE_NEWS = KeptRead(PreparedQuery(_site_news))
-
-
-def published_news(site_id: int, at: datetime.datetime) -> list[News]:
-    """``News.objects.published(site, at=at)``, the newest ``NEWS_SHOWN``."""
-    since = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-    news = [
-        item
-        for item in _SITE_NEWS.list(site_id=site_id, since=since)
-        if item.published_at <= at and (item.expires_at is None or item.expires_at > at)
-    ]
-    return news[:NEWS_SHOWN]
 
 
 @family_required

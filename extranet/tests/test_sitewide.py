@@ -14,7 +14,7 @@ from documents import selectors as document_selectors
 from extranet.base import seasons, sitewide
 from extranet.base.forms import _REFERENCE_QUERIES, reference_rows
 from extranet.base.models import Civility, PaymentMeans, Season, Site
-from extranet.shell.views import published_news
+from extranet.base.news import published_news
 from extranet.tests.factories import NewsFactory, SiteFactory, current_season, next_season
 from reenrolment import selectors as reenrolment_selectors
 from reenrolment.models import ReenrolmentWindow
