@@ -146,13 +146,18 @@ class _Compiled:
         return tuple(params)
 
 
+def _are_columns(compiled: _Compiled, expressions) -> bool:
+    """``expressions`` are the compiled query's selected columns (the rows'), not others."""
+    columns = compiled.columns
+    return len(columns) == len(expressions) and all(map(operator.is_, columns, expressions))
+
+
 def _converters(compiled: _Compiled, compiler, expressions) -> dict:
     """``compiler.get_converters(expressions)``, worked out once per connection: the rows' columns
     (``compiled.select``) are the same on every run."""
-    connection = compiler.connection
-    columns = compiled.columns
-    if len(columns) != len(expressions) or not all(map(operator.is_, columns, expressions)):
+    if not _are_columns(compiled, expressions):
         return type(compiler).get_converters(compiler, expressions)  # other expressions: Django's way
+    connection = compiler.connection
     converters = compiled.converters.get(connection)
     if converters is None:
         converters = compiled.converters[connection] = type(compiler).get_converters(compiler, expressions)
@@ -267,8 +272,7 @@ class PreparedQuery:
             compiler.get_converters = lambda expressions: _converters(compiled, compiler, expressions)
             compiler.has_composite_fields = lambda expressions: (
                 compiled.composite
-                if len(expressions) == len(compiled.columns)
-                and all(map(operator.is_, compiled.columns, expressions))
+                if _are_columns(compiled, expressions)
                 else type(compiler).has_composite_fields(compiler, expressions)
             )
             return compiler
